@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Times tradesim against the numpy peer (shared/bench/numpy_peer.py): the same scenario
+# (benches/bench_scenario.toml), runs, seed and machine, alternating the two REPEATS times so
+# that drift in the machine's speed hits both alike. Prints each run's wall time and peak
+# memory, the medians, and the ratio numpy/tradesim.
+#
+#   scripts/bench.sh [RUNS=1000000] [REPEATS=5]
+#
+# Environment: SHARED_DIR (default: <repo>/../shared) locates the peer.
+# Wall times are of the whole process, as a user sees them: start-up (Python and numpy import
+# for the peer) and writing the CSV files included. tradesim uses all cores by default; the peer
+# is single-threaded.
+# Exit status: 0 when both were timed; 1 when either could not be built or run (the peer's
+# timings are still printed when only tradesim failed).
+set -euo pipefail
+
+usage() { echo "usage: scripts/bench.sh [RUNS=1000000] [REPEATS=5]" >&2; exit 2; }
+die() { echo "error: $*" >&2; exit 1; }
+
+[[ $# -le 2 ]] || usage
+RUNS=${1:-1000000}
+REPEATS=${2:-5}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage
+[[ $REPEATS =~ ^[1-9][0-9]*$ ]] || usage
+
+ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+cd "$ROOT"
+SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
+PEER=$SHARED_DIR/bench/numpy_peer.py
+SCENARIO=benches/bench_scenario.toml
+OURS=target/release/tradesim
+[[ -f $PEER ]] || die "numpy peer not found at $PEER (set SHARED_DIR)"
+[[ -f $SCENARIO ]] || die "$SCENARIO not found"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Small number formatting and arithmetic, in Python to avoid bc/awk differences.
+py() { python3 -c "$@"; }
+# 3 significant figures (0.152, 3.41, 22.4), whole numbers from 100 on.
+fmt() { py 'import sys; x = float(sys.argv[1]); print(f"{x:.0f}" if abs(x) >= 100 else f"{x:#.3g}")' "$1"; }
+median() { py 'import statistics, sys; print(statistics.median(float(v) for v in sys.argv[1:]))' "$@"; }
+mb() { py 'import sys; print(f"{float(sys.argv[1]) / 1024:.1f}")' "$1"; }
+
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
+echo "scenario: $SCENARIO, runs $RUNS, seed 1, repeats $REPEATS"
+
+# Peak memory: GNU time when present (installed from Debian's `time` when missing and we can),
+# else the wrapper below reads it from getrusage(RUSAGE_CHILDREN).
+if [[ ! -x /usr/bin/time ]] && command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
+    echo "installing Debian package 'time' for peak-memory figures" >&2
+    { apt-get install -y -qq time || { apt-get update -qq && apt-get install -y -qq time; }; } \
+        >/dev/null 2>&1 || echo "warning: could not install 'time'; using getrusage instead" >&2
+fi
+if [[ -x /usr/bin/time ]] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+    GNU_TIME=1
+else
+    GNU_TIME=0
+fi
+
+# timed LOG CMD...: runs CMD with its output in LOG; sets WALL (s) and RSS (KB); returns CMD's status.
+timed() {
+    local log=$1; shift
+    local rc=0 t0 t1
+    if [[ $GNU_TIME == 1 ]]; then
+        t0=$(date +%s.%N)
+        /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$log" 2>&1 || rc=$?
+        t1=$(date +%s.%N)
+        WALL=$(py 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$t0" "$t1")
+        RSS=$(tail -n 1 "$tmp/rss")
+    else
+        python3 - "$tmp/rss" "$@" >"$log" 2>&1 <<'PY' || rc=$?
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+rc = subprocess.call(sys.argv[2:])
+wall = time.perf_counter() - t0
+with open(sys.argv[1], 'w') as f:
+    f.write(f'{wall} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\n')
+sys.exit(rc)
+PY
+        read -r WALL RSS <"$tmp/rss"
+    fi
+    return "$rc"
+}
+
+ours_ok=1
+ours_failure=""
+if ! cargo build --release --locked; then
+    ours_ok=0
+    ours_failure="cargo build --release --locked failed (see above)"
+elif [[ ! -x $OURS ]]; then
+    ours_ok=0
+    ours_failure="the build produced no $OURS"
+fi
+[[ $ours_ok == 1 ]] || echo "error: $ours_failure; timing the numpy peer only" >&2
+
+scripts/install_numpy.sh || die "scripts/install_numpy.sh failed: numpy is needed for the peer"
+echo "numpy $(python3 -c 'import numpy; print(numpy.__version__)'), $(python3 --version)"
+
+ours_walls=() ours_rss=() peer_walls=() peer_rss=()
+for ((i = 1; i <= REPEATS; i++)); do
+    line="repeat $i/$REPEATS:"
+    if [[ $ours_ok == 1 ]]; then
+        rm -rf "$tmp/ours"
+        rc=0
+        timed "$tmp/ours.log" "$OURS" run "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/ours" --quiet || rc=$?
+        if [[ $rc == 0 ]]; then
+            ours_walls+=("$WALL") ours_rss+=("$RSS")
+            line+=" tradesim $(fmt "$WALL") s ($(mb "$RSS") MB),"
+        else
+            ours_ok=0
+            ours_failure="$OURS run failed (exit status $rc) in repeat $i"
+            echo "error: $ours_failure; its output:" >&2
+            tail -n 20 "$tmp/ours.log" | sed 's/^/  | /' >&2
+            echo "continuing with the numpy peer only" >&2
+        fi
+    fi
+    rm -rf "$tmp/peer"
+    if ! timed "$tmp/peer.log" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+            python3 "$PEER" "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/peer"; then
+        tail -n 20 "$tmp/peer.log" | sed 's/^/  | /' >&2
+        die "the numpy peer failed in repeat $i"
+    fi
+    peer_walls+=("$WALL") peer_rss+=("$RSS")
+    line+=" numpy $(fmt "$WALL") s ($(mb "$RSS") MB; it reports: $(tail -n 1 "$tmp/peer.log"))"
+    echo "$line"
+done
+
+peer_med=$(median "${peer_walls[@]}")
+if [[ $ours_ok == 1 ]]; then
+    ours_med=$(median "${ours_walls[@]}")
+    ratio=$(py 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$ours_med" "$peer_med")
+    echo "median peak memory: tradesim $(mb "$(median "${ours_rss[@]}")") MB, numpy $(mb "$(median "${peer_rss[@]}")") MB"
+    echo "median wall: tradesim $(fmt "$ours_med") s, numpy $(fmt "$peer_med") s, ratio $(fmt "$ratio")x"
+    # A speed figure means little if the answers differ: compare P(reached by the horizon).
+    py '
+import csv, math, sys
+def reached(path):
+    rows = list(csv.DictReader(open(path)))
+    return float(rows[-1]["prob_reached_by"])
+n = int(sys.argv[3])
+try:
+    a, b = reached(sys.argv[1]), reached(sys.argv[2])
+except (OSError, KeyError, IndexError, ValueError) as e:
+    print(f"warning: could not compare the answers: {e}", file=sys.stderr); sys.exit(0)
+se = math.sqrt(max(a * (1 - a) + b * (1 - b), 1e-300) / n)
+note = "" if abs(a - b) <= 4 * se else "  WARNING: they differ by more than 4 standard errors"
+print(f"prob_reached: tradesim {a:.4f}, numpy {b:.4f} (difference {abs(a - b) / se:.1f} se){note}")
+' "$tmp/ours/bench/first_passage.csv" "$tmp/peer/first_passage.csv" "$RUNS"
+else
+    echo "median peak memory: numpy $(mb "$(median "${peer_rss[@]}")") MB"
+    echo "median wall: tradesim n/a, numpy $(fmt "$peer_med") s, ratio n/a"
+    die "no tradesim timing: $ours_failure"
+fi

@@ -1,0 +1,160 @@
+//! The four CSV files of SPEC §5 as bytes: pure functions from results to text, with the
+//! columns in the contract's order. Numbers are written with Rust's shortest round-trip
+//! decimal form (never exponent notation); an undefined figure is an empty cell.
+
+use crate::scenario::Scenario;
+use crate::stats::Summary;
+
+/// One scenario's results, as `summary.csv` needs them.
+pub struct RunResult<'a> {
+    pub scenario: &'a Scenario,
+    pub summary: &'a Summary,
+    pub seed: u64,
+}
+
+fn number(x: f64) -> String {
+    debug_assert!(x.is_finite(), "non-finite figure {x}");
+    if x == 0.0 {
+        "0".to_string()
+    } else {
+        x.to_string()
+    }
+}
+
+fn year(y: Option<i32>) -> String {
+    y.map(|y| y.to_string()).unwrap_or_default()
+}
+
+fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(header)
+        .expect("writing to memory cannot fail");
+    for row in rows {
+        writer
+            .write_record(&row)
+            .expect("writing to memory cannot fail");
+    }
+    writer.into_inner().expect("writing to memory cannot fail")
+}
+
+pub const SUMMARY_COLUMNS: [&str; 13] = [
+    "scenario",
+    "runs",
+    "seed",
+    "base_year",
+    "base_value",
+    "target_value",
+    "horizon_year",
+    "prob_reached",
+    "prob_reached_se",
+    "p10_year",
+    "median_year",
+    "p90_year",
+    "expected_path_year",
+];
+
+/// `summary.csv`: a row per scenario, in the order given.
+pub fn summary(results: &[RunResult]) -> Vec<u8> {
+    to_bytes(
+        &SUMMARY_COLUMNS,
+        results.iter().map(|r| {
+            let (s, f) = (r.scenario, r.summary);
+            vec![
+                s.name().to_string(),
+                f.runs.to_string(),
+                r.seed.to_string(),
+                s.base_year().to_string(),
+                number(s.base_value()),
+                number(s.target_value()),
+                s.horizon_year().to_string(),
+                number(f.prob_reached),
+                number(f.prob_reached_se),
+                year(f.p10_year),
+                year(f.median_year),
+                year(f.p90_year),
+                year(f.expected_path_year),
+            ]
+        }),
+    )
+}
+
+/// `<name>/first_passage.csv`: a row per year, base year to horizon.
+pub fn first_passage(summary: &Summary) -> Vec<u8> {
+    to_bytes(
+        &[
+            "year",
+            "prob_first",
+            "prob_reached_by",
+            "prob_reached_by_se",
+        ],
+        summary.first_passage.iter().map(|r| {
+            vec![
+                r.year.to_string(),
+                number(r.prob_first),
+                number(r.prob_reached_by),
+                number(r.prob_reached_by_se),
+            ]
+        }),
+    )
+}
+
+/// `<name>/trajectory.csv`: a row per year, base year to horizon.
+pub fn trajectory(summary: &Summary) -> Vec<u8> {
+    to_bytes(
+        &[
+            "year",
+            "mean",
+            "p05",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+            "prob_at_or_above_target",
+        ],
+        summary.trajectory.iter().map(|r| {
+            let mut row = vec![r.year.to_string(), number(r.mean)];
+            row.extend(r.quantiles.iter().map(|&q| number(q)));
+            row.push(number(r.prob_at_or_above_target));
+            row
+        }),
+    )
+}
+
+/// `<name>/shocks.csv`: a row per simulated year and shock, year-major, shocks in file order.
+pub fn shocks(summary: &Summary) -> Vec<u8> {
+    to_bytes(
+        &["year", "shock", "kind", "prob_started", "prob_active"],
+        summary.shocks.iter().map(|r| {
+            vec![
+                r.year.to_string(),
+                r.shock.clone(),
+                r.kind.to_string(),
+                number(r.prob_started),
+                number(r.prob_active),
+            ]
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        assert_eq!(number(1e21), "1000000000000000000000");
+        assert_eq!(number(2.5e-7), "0.00000025");
+        assert_eq!(number(-0.0), "0");
+        assert_eq!(number(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn cells_with_commas_are_quoted() {
+        let bytes = to_bytes(
+            &["a", "b"],
+            std::iter::once(vec!["x, y".to_string(), "1".to_string()]),
+        );
+        assert_eq!(String::from_utf8(bytes).unwrap(), "a,b\n\"x, y\",1\n");
+    }
+}

@@ -1,0 +1,158 @@
+//! Where every random number comes from (SPEC §4: the same scenario, runs and seed give the same
+//! bytes at any thread count).
+//!
+//! Each path draws from streams of its own, keyed by the run's seed, a stream name and the
+//! path's index, never by the batch or thread that simulates it:
+//!
+//! - **growth surprises**: a `Xoshiro256PlusPlus` (rand_xoshiro, a fixed published algorithm)
+//!   seeded from `(seed, "growth", path)`; year `k` takes the `k`-th standard normal (or bounded
+//!   draw) from it.
+//! - **shocks**: a counter-based SplitMix64 keyed by `(seed, shock name, path)`: the start draw of
+//!   simulated year `k` is output `2k`, its duration draw output `2k + 1`. Skipping a year's draw
+//!   (when a shock cannot start) shifts nothing.
+//!
+//! So two scenarios run with the same seed share every draw where they share structure (the
+//! same growth distribution; shocks with the same name): comparisons use common random numbers.
+//! And any contiguous range of paths (a shard on another machine) can be simulated alone.
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The golden-ratio increment of SplitMix64.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
+#[inline(always)]
+pub fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Combines a parent key with a child index or name hash into a new key.
+#[inline(always)]
+fn derive(parent: u64, child: u64) -> u64 {
+    mix64(parent.wrapping_add(GOLDEN) ^ mix64(child.wrapping_add(GOLDEN)))
+}
+
+/// FNV-1a: a stable hash of a stream's name (std's hasher is not promised to stay the same).
+pub fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The key of one named stream within a run; derive per-path streams from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamKey(u64);
+
+impl StreamKey {
+    pub fn new(seed: u64, stream_name: &str) -> Self {
+        StreamKey(derive(seed, name_hash(stream_name)))
+    }
+
+    /// The growth-surprise generator of path `path`.
+    #[inline]
+    pub fn growth_rng(self, path: u64) -> Xoshiro256PlusPlus {
+        let mut state = derive(self.0, path);
+        let mut seed = [0u8; 32];
+        for word in seed.chunks_exact_mut(8) {
+            state = state.wrapping_add(GOLDEN);
+            word.copy_from_slice(&mix64(state).to_le_bytes());
+        }
+        Xoshiro256PlusPlus::from_seed(seed)
+    }
+
+    /// The counter-based shock stream of path `path`.
+    #[inline(always)]
+    pub fn shock_stream(self, path: u64) -> ShockStream {
+        ShockStream(derive(self.0, path))
+    }
+}
+
+/// A path's draws for one shock, addressable by simulated year.
+#[derive(Debug, Clone, Copy)]
+pub struct ShockStream(u64);
+
+impl ShockStream {
+    #[inline(always)]
+    fn output(self, counter: u64) -> u64 {
+        mix64(
+            self.0
+                .wrapping_add(counter.wrapping_add(1).wrapping_mul(GOLDEN)),
+        )
+    }
+
+    /// A uniform draw in [0, 1) deciding whether an occurrence starts in simulated year `k`.
+    #[inline(always)]
+    pub fn start_draw(self, k: u32) -> f64 {
+        unit_interval(self.output(2 * u64::from(k)))
+    }
+
+    /// A whole number uniform in `min..=max` for an occurrence starting in simulated year `k`
+    /// (multiply-shift; its bias is below 2^-32 for any span a scenario can give).
+    #[inline(always)]
+    pub fn duration_draw(self, k: u32, min: u32, max: u32) -> u32 {
+        let span = u64::from(max - min) + 1;
+        let x = self.output(2 * u64::from(k) + 1);
+        min + ((u128::from(x) * u128::from(span)) >> 64) as u32
+    }
+}
+
+/// The top 53 bits of `x` as a float in [0, 1).
+#[inline(always)]
+pub fn unit_interval(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn streams_are_fixed_functions_of_their_keys() {
+        let a = StreamKey::new(7, "growth");
+        assert_eq!(
+            a.growth_rng(3).next_u64(),
+            StreamKey::new(7, "growth").growth_rng(3).next_u64()
+        );
+        assert_ne!(a.growth_rng(3).next_u64(), a.growth_rng(4).next_u64());
+        assert_ne!(
+            a.growth_rng(3).next_u64(),
+            StreamKey::new(8, "growth").growth_rng(3).next_u64()
+        );
+        assert_ne!(StreamKey::new(7, "a"), StreamKey::new(7, "b"));
+    }
+
+    #[test]
+    fn known_values_pin_the_algorithm() {
+        // SplitMix64 reference: the first output from state 0 is 0xe220a8397b1dcdaf.
+        assert_eq!(mix64(GOLDEN), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(name_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(name_hash("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn shock_draws_are_uniform() {
+        let stream = StreamKey::new(1, "shock").shock_stream(0);
+        let n = 200_000u32;
+        let mean = (0..n).map(|k| stream.start_draw(k)).sum::<f64>() / f64::from(n);
+        // Standard error of the mean of U(0,1) is sqrt(1/12/n) = 0.00065; allow 5 of them.
+        assert!(
+            (mean - 0.5).abs() < 5.0 * (1.0 / 12.0 / f64::from(n)).sqrt(),
+            "{mean}"
+        );
+        let mut counts = [0u32; 3];
+        for k in 0..30_000 {
+            counts[(stream.duration_draw(k, 1, 3) - 1) as usize] += 1;
+        }
+        // Each count is Binomial(30000, 1/3): sd 81.6; allow 5 sd.
+        assert!(
+            counts
+                .iter()
+                .all(|&c| (f64::from(c) - 10_000.0).abs() < 5.0 * 81.65),
+            "{counts:?}"
+        );
+    }
+}
