@@ -16,20 +16,18 @@ use rand_distr::{Distribution, Pert, StandardNormal, Triangular, Uniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
+use crate::fastexp;
 use crate::growth::Shape;
 use crate::scenario::Scenario;
 use crate::shock::Duration;
 use crate::stats::Stats;
-use crate::streams::{ShockStream, StreamKey};
+use crate::streams::{self, ShockStream, StreamKey};
 
 /// Paths per batch: the unit of merging. Fixed, so results never depend on the thread count.
 pub const BATCH_PATHS: u64 = 16_384;
 
-/// Paths whose yearly values are buffered together before being recorded.
-const CHUNK: usize = 256;
-
-/// The lowest effective growth rate (SPEC §2 step 5).
-const GROWTH_FLOOR: f64 = -0.99;
+/// `1 +` the lowest effective growth rate, -0.99 (SPEC §2 step 5).
+const GROSS_FLOOR: f64 = 0.01;
 
 /// The run was stopped by a signal before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -65,58 +63,51 @@ pub fn simulate_batches(
 ) -> Result<Stats, Interrupted> {
     let plan = Plan::new(scenario, runs, seed);
     let g = scenario.growth();
-    let years = plan.years as usize;
-    let offsets = |f: &dyn Fn(u32) -> f64| (1..=plan.years).map(f).collect::<Vec<f64>>();
+    let per_year = |f: &dyn Fn(u32) -> f64| (1..=plan.years).map(f).collect::<Vec<f64>>();
+    let gross_mean = per_year(&|k| 1.0 + g.expected_rate(k));
+    let gross_shift = per_year(&|k| 1.0 + g.expected_rate(k) - g.first_year_mean());
+    let invalid = "validated by Growth::new";
     match g.shape() {
-        Shape::Constant => plan.run(
-            &Constant {
-                rate: offsets(&|k| g.expected_rate(k)),
-            },
-            batches,
-            stop,
-        ),
+        Shape::Constant => plan.run(&Constant { gross: gross_mean }, batches, stop),
         Shape::Normal { sd } => {
-            let ar = Ar1::new(g.persistence(), years);
-            let mean = offsets(&|k| g.expected_rate(k));
-            plan.run(&Normal { ar, mean, sd }, batches, stop)
+            let ar = Ar1::new(g.persistence());
+            plan.run(&Normal { ar, gross_mean, sd }, batches, stop)
         }
         Shape::Lognormal { sd } => {
-            let ar = Ar1::new(g.persistence(), years);
+            let ar = Ar1::new(g.persistence());
             let (mu, s) = (1..=plan.years)
                 .map(|k| g.lognormal_parameters(k, sd))
                 .unzip();
             plan.run(&Lognormal { ar, mu, s }, batches, stop)
         }
         Shape::Triangular { min, mode, max } => {
-            let distribution = Triangular::new(min, max, mode).expect("validated by Growth::new");
+            let distribution = Triangular::new(min, max, mode).expect(invalid);
             plan.run(
                 &Bounded {
                     distribution,
-                    shift: offsets(&|k| g.expected_rate(k) - g.first_year_mean()),
+                    gross_shift,
                 },
                 batches,
                 stop,
             )
         }
         Shape::Pert { min, mode, max } => {
-            let distribution = Pert::new(min, max)
-                .with_mode(mode)
-                .expect("validated by Growth::new");
+            let distribution = Pert::new(min, max).with_mode(mode).expect(invalid);
             plan.run(
                 &Bounded {
                     distribution,
-                    shift: offsets(&|k| g.expected_rate(k) - g.first_year_mean()),
+                    gross_shift,
                 },
                 batches,
                 stop,
             )
         }
         Shape::Uniform { min, max } => {
-            let distribution = Uniform::new(min, max).expect("validated by Growth::new");
+            let distribution = Uniform::new(min, max).expect(invalid);
             plan.run(
                 &Bounded {
                     distribution,
-                    shift: offsets(&|k| g.expected_rate(k) - g.first_year_mean()),
+                    gross_shift,
                 },
                 batches,
                 stop,
@@ -125,63 +116,80 @@ pub fn simulate_batches(
     }
 }
 
-/// The base growth rate `r(k)` of SPEC §2 step 4, one implementation per distribution so the
-/// hot loop is compiled for each. `k` is the simulated year from 1; `z` the path's surprise.
+/// The gross growth factor `1 + r(k)` of SPEC §2 steps 2–4 for every simulated year of one
+/// path, one implementation per distribution so the hot loop is compiled for each.
 trait Rates: Sync {
-    fn rate(&self, k: usize, z: &mut f64, rng: &mut Xoshiro256PlusPlus) -> f64;
+    /// Fills `gross[k - 1] = 1 + r(k)` for `k = 1 ..= gross.len()`.
+    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]);
 }
 
-/// The AR(1) surprise of SPEC §2 step 3, `z(k) = a(k) z(k-1) + b(k) e(k)`, with `a(1) = 0`,
-/// `b(1) = 1` so that `z(1) = e(1)`.
+/// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`.
 struct Ar1 {
-    carry: Vec<f64>,
-    innovation: Vec<f64>,
+    persistence: f64,
+    fresh: f64,
 }
 
 impl Ar1 {
-    fn new(persistence: f64, years: usize) -> Self {
-        let fresh = (1.0 - persistence * persistence).sqrt();
-        let carry = (0..years)
-            .map(|i| if i == 0 { 0.0 } else { persistence })
-            .collect();
-        let innovation = (0..years)
-            .map(|i| if i == 0 { 1.0 } else { fresh })
-            .collect();
-        Ar1 { carry, innovation }
+    fn new(persistence: f64) -> Self {
+        Ar1 {
+            persistence,
+            fresh: (1.0 - persistence * persistence).sqrt(),
+        }
     }
 
+    /// Calls `each(k - 1, z(k))` for every year in order.
     #[inline(always)]
-    fn next(&self, k: usize, z: &mut f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        let e: f64 = rng.sample(StandardNormal);
-        *z = self.carry[k - 1] * *z + self.innovation[k - 1] * e;
-        *z
+    fn for_each(
+        &self,
+        rng: &mut Xoshiro256PlusPlus,
+        years: usize,
+        mut each: impl FnMut(usize, f64),
+    ) {
+        let mut z: f64 = rng.sample(StandardNormal);
+        each(0, z);
+        if self.persistence == 0.0 {
+            for i in 1..years {
+                each(i, rng.sample(StandardNormal));
+            }
+        } else {
+            for i in 1..years {
+                let e: f64 = rng.sample(StandardNormal);
+                z = self.persistence * z + self.fresh * e;
+                each(i, z);
+            }
+        }
     }
 }
 
+/// `1 + m(k)`, the same every path.
 struct Constant {
-    rate: Vec<f64>,
+    gross: Vec<f64>,
 }
 
 impl Rates for Constant {
     #[inline(always)]
-    fn rate(&self, k: usize, _: &mut f64, _: &mut Xoshiro256PlusPlus) -> f64 {
-        self.rate[k - 1]
+    fn fill(&self, _: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
+        gross.copy_from_slice(&self.gross);
     }
 }
 
+/// `1 + m(k) + sd * z(k)`.
 struct Normal {
     ar: Ar1,
-    mean: Vec<f64>,
+    gross_mean: Vec<f64>,
     sd: f64,
 }
 
 impl Rates for Normal {
     #[inline(always)]
-    fn rate(&self, k: usize, z: &mut f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        self.mean[k - 1] + self.sd * self.ar.next(k, z, rng)
+    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
+        self.ar.for_each(rng, gross.len(), |i, z| {
+            gross[i] = self.gross_mean[i] + self.sd * z
+        });
     }
 }
 
+/// `exp(mu(k) + s(k) * z(k))`: the exponents first, then one vectorised pass of `exp`.
 struct Lognormal {
     ar: Ar1,
     mu: Vec<f64>,
@@ -190,22 +198,26 @@ struct Lognormal {
 
 impl Rates for Lognormal {
     #[inline(always)]
-    fn rate(&self, k: usize, z: &mut f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        let z = self.ar.next(k, z, rng);
-        (self.mu[k - 1] + self.s[k - 1] * z).exp_m1()
+    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
+        self.ar.for_each(rng, gross.len(), |i, z| {
+            gross[i] = self.mu[i] + self.s[i] * z
+        });
+        fastexp::exp_in_place(gross);
     }
 }
 
-/// Triangular, PERT and uniform: `r = X - m1 + m(k)`.
+/// Triangular, PERT and uniform: `1 + X - m1 + m(k)`.
 struct Bounded<D> {
     distribution: D,
-    shift: Vec<f64>,
+    gross_shift: Vec<f64>,
 }
 
 impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
     #[inline(always)]
-    fn rate(&self, k: usize, _: &mut f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        self.distribution.sample(rng) + self.shift[k - 1]
+    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
+        for (g, shift) in gross.iter_mut().zip(&self.gross_shift) {
+            *g = self.distribution.sample(rng) + shift;
+        }
     }
 }
 
@@ -213,8 +225,11 @@ impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
 struct ShockPlan {
     key: StreamKey,
     probability: f64,
-    /// Some draws come from the shock's stream (a probability strictly between 0 and 1, or a
-    /// duration range).
+    /// `probability` for [`ShockStream::starts`].
+    threshold: u64,
+    /// Whether the start decision takes a draw (a probability strictly between 0 and 1).
+    start_draws: bool,
+    /// Whether any draw comes from the shock's stream (start or duration).
     draws: bool,
     first_k: u32,
     last_k: u32,
@@ -226,11 +241,27 @@ struct ShockPlan {
     cap: f64,
 }
 
-/// A path's state for one shock: occurrences so far and the last active year of the latest.
-#[derive(Clone, Copy, Default)]
-struct ShockState {
-    count: u32,
-    last_k: u32,
+/// One path's per-year effects of all shocks (SPEC §2 steps 5–7), indexed by `k - 1`.
+struct Effects {
+    growth_change: Vec<f64>,
+    factor: Vec<f64>,
+    cap: Vec<f64>,
+}
+
+impl Effects {
+    fn new(years: usize) -> Self {
+        Effects {
+            growth_change: vec![0.0; years],
+            factor: vec![1.0; years],
+            cap: vec![f64::INFINITY; years],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.growth_change.fill(0.0);
+        self.factor.fill(1.0);
+        self.cap.fill(f64::INFINITY);
+    }
 }
 
 /// Everything fixed for a run: the scenario in the hot loop's terms.
@@ -249,19 +280,23 @@ impl Plan {
         let shocks = scenario
             .shocks()
             .iter()
-            .map(|s| ShockPlan {
-                key: StreamKey::new(seed, &format!("shock:{}", s.name())),
-                probability: s.probability(),
-                draws: (s.probability() > 0.0 && s.probability() < 1.0)
-                    || matches!(s.duration(), Duration::Between { .. }),
-                first_k: (s.first_year() - base_year) as u32,
-                last_k: (s.last_year() - base_year) as u32,
-                max_occurrences: s.max_occurrences(),
-                duration: s.duration(),
-                start_factor: 1.0 + s.level_change(),
-                recovery_factor: s.recovery_factor(),
-                growth_change: s.growth_change(),
-                cap: s.cap_value().unwrap_or(f64::INFINITY),
+            .map(|s| {
+                let start_draws = s.probability() > 0.0 && s.probability() < 1.0;
+                ShockPlan {
+                    key: StreamKey::new(seed, &format!("shock:{}", s.name())),
+                    probability: s.probability(),
+                    threshold: streams::start_threshold(s.probability()),
+                    start_draws,
+                    draws: start_draws || matches!(s.duration(), Duration::Between { .. }),
+                    first_k: (s.first_year() - base_year) as u32,
+                    last_k: (s.last_year() - base_year) as u32,
+                    max_occurrences: s.max_occurrences(),
+                    duration: s.duration(),
+                    start_factor: 1.0 + s.level_change(),
+                    recovery_factor: s.recovery_factor(),
+                    growth_change: s.growth_change(),
+                    cap: s.cap_value().unwrap_or(f64::INFINITY),
+                }
             })
             .collect();
         Plan {
@@ -302,105 +337,131 @@ impl Plan {
     fn run_batch<R: Rates>(&self, rates: &R, batch: u64) -> Stats {
         let years = self.years as usize;
         let mut stats = Stats::new(years, self.shocks.len());
-        let mut values = vec![0.0; years * CHUNK];
-        let mut states = vec![ShockState::default(); self.shocks.len()];
-        let mut streams = vec![StreamKey::new(0, "").shock_stream(0); self.shocks.len()];
-        let first = batch * BATCH_PATHS;
-        let end = self.runs.min(first + BATCH_PATHS);
-        let mut start = first;
-        while start < end {
-            let stop = end.min(start + CHUNK as u64);
-            let n = (stop - start) as usize;
-            for (i, path) in (start..stop).enumerate() {
-                let reached = self.simulate_path(
-                    rates,
-                    path,
-                    &mut values,
-                    i,
-                    &mut states,
-                    &mut streams,
-                    &mut stats,
-                );
-                stats.record_path(reached);
-            }
-            for k in 1..=years {
-                stats.record_values(k, &values[(k - 1) * CHUNK..][..n], self.target);
-            }
-            start = stop;
+        let paths = batch * BATCH_PATHS..self.runs.min((batch + 1) * BATCH_PATHS);
+        let n = (paths.end - paths.start) as usize;
+        // Year-major: the values of one year are contiguous, so recording them touches one
+        // year's sketch at a time (it stays in cache) instead of all of them per path.
+        let mut values = vec![0.0; years * n];
+        let mut gross = vec![0.0; years];
+        let mut effects = Effects::new(years);
+        for (i, path) in paths.enumerate() {
+            rates.fill(&mut self.growth_key.growth_rng(path), &mut gross);
+            let reached = if self.shocks.is_empty() {
+                self.walk(&gross, None, &mut values[i..], n)
+            } else {
+                effects.clear();
+                self.shock_effects(path, &mut effects, &mut stats);
+                self.walk(&gross, Some(&effects), &mut values[i..], n)
+            };
+            stats.record_path(reached);
+        }
+        for (k, year_values) in values.chunks_exact(n).enumerate() {
+            stats.record_values(k + 1, year_values, self.target);
         }
         stats
     }
 
-    /// One path through SPEC §2; writes `V(base_year + k)` to `values[(k - 1) * CHUNK + i]` and
-    /// returns the first-passage year index (0 = the base year).
-    #[allow(clippy::too_many_arguments)]
+    /// SPEC §2 step 1 for every shock of one path, in file order: when its occurrences start
+    /// and end, and what they do to each year (`effects`, steps 5–7). Shocks do not depend on
+    /// the level, so they are drawn before it is computed.
     #[inline(always)]
-    fn simulate_path<R: Rates>(
+    fn shock_effects(&self, path: u64, effects: &mut Effects, stats: &mut Stats) {
+        let years = self.years;
+        for (s, shock) in self.shocks.iter().enumerate() {
+            if shock.probability <= 0.0 {
+                continue;
+            }
+            let stream = if shock.draws {
+                shock.key.shock_stream(path)
+            } else {
+                ShockStream::default()
+            };
+            let mut k = shock.first_k;
+            let mut count = 0;
+            while k <= shock.last_k && count < shock.max_occurrences {
+                if shock.start_draws && !stream.starts(k, shock.threshold) {
+                    k += 1;
+                    continue;
+                }
+                let duration = match shock.duration {
+                    Duration::Years(d) => d,
+                    Duration::Between { min, max } => stream.duration_draw(k, min, max),
+                    Duration::Permanent => years - k + 1,
+                };
+                let last = k.saturating_add(duration - 1).min(years);
+                count += 1;
+                stats.record_occurrence(s, k as usize, last as usize);
+                let (first_i, last_i) = (k as usize - 1, last as usize - 1);
+                effects.factor[first_i] *= shock.start_factor;
+                if (last as usize) < years as usize && shock.recovery_factor != 1.0 {
+                    effects.factor[last_i + 1] *= shock.recovery_factor;
+                }
+                if shock.growth_change != 0.0 {
+                    effects.growth_change[first_i..=last_i]
+                        .iter_mut()
+                        .for_each(|g| *g += shock.growth_change);
+                }
+                if shock.cap.is_finite() {
+                    effects.cap[first_i..=last_i]
+                        .iter_mut()
+                        .for_each(|c| *c = c.min(shock.cap));
+                }
+                if last >= years {
+                    break;
+                }
+                // A new occurrence may start the year after this one's last active year.
+                k = last + 1;
+            }
+        }
+    }
+
+    /// SPEC §2 steps 5–8 for one path: the level year by year, written to
+    /// `values[(k - 1) * stride]`; returns the first-passage year index (0 = base year).
+    /// (`a > b` comparisons rather than f64::max/min: no NaN can occur here, and they compile
+    /// to one instruction each; plain index loops over equal-length slices need no bounds
+    /// checks.)
+    #[inline(always)]
+    fn walk(
         &self,
-        rates: &R,
-        path: u64,
+        gross: &[f64],
+        effects: Option<&Effects>,
         values: &mut [f64],
-        i: usize,
-        states: &mut [ShockState],
-        streams: &mut [ShockStream],
-        stats: &mut Stats,
+        stride: usize,
     ) -> Option<usize> {
-        let shock_count = self.shocks.len();
-        let mut rng = self.growth_key.growth_rng(path);
-        for ((state, stream), shock) in states.iter_mut().zip(streams.iter_mut()).zip(&self.shocks)
-        {
-            *state = ShockState::default();
-            if shock.draws {
-                *stream = shock.key.shock_stream(path);
-            }
-        }
+        const NOT_YET: usize = usize::MAX;
+        let years = gross.len();
+        let target = self.target;
         let mut value = self.base_value;
-        let mut z = 0.0;
-        let mut reached = (value >= self.target).then_some(0);
-        for k in 1..=self.years {
-            // Step 1 and the level factors of step 6, shocks in file order.
-            let mut factor = 1.0;
-            let mut growth_change = 0.0;
-            let mut cap = f64::INFINITY;
-            let row = (k as usize - 1) * shock_count;
-            for (s, shock) in self.shocks.iter().enumerate() {
-                let state = &mut states[s];
-                if state.count > 0 && state.last_k + 1 == k {
-                    factor *= shock.recovery_factor;
-                }
-                if state.last_k < k
-                    && state.count < shock.max_occurrences
-                    && (shock.first_k..=shock.last_k).contains(&k)
-                    && (shock.probability >= 1.0
-                        || (shock.draws && streams[s].start_draw(k) < shock.probability))
-                {
-                    let duration = match shock.duration {
-                        Duration::Years(d) => d,
-                        Duration::Between { min, max } => streams[s].duration_draw(k, min, max),
-                        Duration::Permanent => self.years - k + 1,
-                    };
-                    state.count += 1;
-                    state.last_k = k.saturating_add(duration - 1);
-                    factor *= shock.start_factor;
-                    stats.started[row + s] += 1;
-                }
-                if state.last_k >= k {
-                    growth_change += shock.growth_change;
-                    cap = cap.min(shock.cap);
-                    stats.active[row + s] += 1;
+        let mut reached = if value >= target { 0 } else { NOT_YET };
+        match effects {
+            None => {
+                for index in 0..years {
+                    let g = gross[index];
+                    value *= if g > GROSS_FLOOR { g } else { GROSS_FLOOR };
+                    if reached == NOT_YET && value >= target {
+                        reached = index + 1;
+                    }
+                    values[index * stride] = value;
                 }
             }
-            // Steps 2–5.
-            let rate = rates.rate(k as usize, &mut z, &mut rng);
-            let growth = (rate + growth_change).max(GROWTH_FLOOR);
-            // Steps 6–7.
-            value = (value * (1.0 + growth) * factor).min(cap);
-            // Step 8.
-            if reached.is_none() && value >= self.target {
-                reached = Some(k as usize);
+            Some(e) => {
+                let (change, factor, cap) = (
+                    &e.growth_change[..years],
+                    &e.factor[..years],
+                    &e.cap[..years],
+                );
+                for index in 0..years {
+                    let g = gross[index] + change[index];
+                    let next =
+                        value * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[index];
+                    value = if next < cap[index] { next } else { cap[index] };
+                    if reached == NOT_YET && value >= target {
+                        reached = index + 1;
+                    }
+                    values[index * stride] = value;
+                }
             }
-            values[(k as usize - 1) * CHUNK + i] = value;
         }
-        reached
+        (reached != NOT_YET).then_some(reached)
     }
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fastexp;
 pub mod growth;
 pub mod report;
 pub mod scenario;

@@ -21,9 +21,10 @@ pub struct Stats {
     value_max: Vec<f64>,
     at_or_above: Vec<u64>,
     sketches: Vec<Sketch>,
-    /// Occurrences started / active, index `(k - 1) * shocks + shock`.
-    pub(crate) started: Vec<u64>,
-    pub(crate) active: Vec<u64>,
+    /// Occurrences started in / whose last active year is year `k`, index `(k - 1) * shocks +
+    /// shock`; the number active in year `k` is those started by `k` less those ended before it.
+    started: Vec<u64>,
+    ended: Vec<u64>,
 }
 
 impl Stats {
@@ -40,7 +41,7 @@ impl Stats {
             at_or_above: vec![0; years],
             sketches: vec![Sketch::new(); years],
             started: vec![0; years * shocks],
-            active: vec![0; years * shocks],
+            ended: vec![0; years * shocks],
         }
     }
 
@@ -57,20 +58,37 @@ impl Stats {
         }
     }
 
+    /// Records an occurrence of shock `shock` active from simulated year `first` to `last`.
+    #[inline]
+    pub(crate) fn record_occurrence(&mut self, shock: usize, first: usize, last: usize) {
+        self.started[(first - 1) * self.shocks + shock] += 1;
+        self.ended[(last - 1) * self.shocks + shock] += 1;
+    }
+
     /// Records the values `V(y)` of several paths in simulated year `k`.
     pub(crate) fn record_values(&mut self, k: usize, values: &[f64], target: f64) {
         let i = k - 1;
-        let (mut sum, mut min, mut max, mut above) =
-            (0.0, self.value_min[i], self.value_max[i], 0u64);
+        let (mut min, mut max, mut above) = (self.value_min[i], self.value_max[i], 0u64);
         let sketch = &mut self.sketches[i];
+        // Four running sums in a fixed order: as deterministic as one, and not one long chain.
+        let mut sums = [0.0; 4];
+        let lanes = values.chunks_exact(4);
+        let rest = lanes.remainder();
+        for lane in lanes {
+            for (sum, &v) in sums.iter_mut().zip(lane) {
+                *sum += v;
+            }
+        }
+        for (sum, &v) in sums.iter_mut().zip(rest) {
+            *sum += v;
+        }
         for &v in values {
-            sum += v;
-            min = min.min(v);
-            max = max.max(v);
+            min = if v < min { v } else { min };
+            max = if v > max { v } else { max };
             above += u64::from(v >= target);
             sketch.add(v);
         }
-        self.value_sum[i] += sum;
+        self.value_sum[i] += (sums[0] + sums[1]) + (sums[2] + sums[3]);
         self.value_min[i] = min;
         self.value_max[i] = max;
         self.at_or_above[i] += above;
@@ -88,7 +106,7 @@ impl Stats {
         add_counts(&mut self.first_passage, &other.first_passage);
         add_counts(&mut self.at_or_above, &other.at_or_above);
         add_counts(&mut self.started, &other.started);
-        add_counts(&mut self.active, &other.active);
+        add_counts(&mut self.ended, &other.ended);
         for i in 0..self.years {
             self.value_sum[i] += other.value_sum[i];
             self.value_min[i] = self.value_min[i].min(other.value_min[i]);
@@ -217,16 +235,19 @@ impl Summary {
         }
 
         let mut shocks = Vec::with_capacity(stats.years * stats.shocks);
+        let mut active = vec![0u64; stats.shocks];
         for i in 0..stats.years {
             for (s, shock) in scenario.shocks().iter().enumerate() {
                 let index = i * stats.shocks + s;
+                active[s] += stats.started[index];
                 shocks.push(ShockRow {
                     year: year(i + 1),
                     shock: shock.name().to_string(),
                     kind: shock.kind().as_str(),
                     prob_started: share(stats.started[index], runs),
-                    prob_active: share(stats.active[index], runs),
+                    prob_active: share(active[s], runs),
                 });
+                active[s] -= stats.ended[index];
             }
         }
 

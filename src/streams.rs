@@ -71,7 +71,7 @@ impl StreamKey {
 }
 
 /// A path's draws for one shock, addressable by simulated year.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ShockStream(u64);
 
 impl ShockStream {
@@ -89,6 +89,13 @@ impl ShockStream {
         unit_interval(self.output(2 * u64::from(k)))
     }
 
+    /// Whether `start_draw(k) < probability`, given `threshold = start_threshold(probability)`:
+    /// the same decision in integers, without converting the draw to a float.
+    #[inline(always)]
+    pub fn starts(self, k: u32, threshold: u64) -> bool {
+        (self.output(2 * u64::from(k)) >> 11) < threshold
+    }
+
     /// A whole number uniform in `min..=max` for an occurrence starting in simulated year `k`
     /// (multiply-shift; its bias is below 2^-32 for any span a scenario can give).
     #[inline(always)]
@@ -97,6 +104,12 @@ impl ShockStream {
         let x = self.output(2 * u64::from(k) + 1);
         min + ((u128::from(x) * u128::from(span)) >> 64) as u32
     }
+}
+
+/// The threshold for [`ShockStream::starts`]: `u < p` for `u = m / 2^53` exactly when
+/// `m < ceil(p * 2^53)` (the product is exact: a power-of-two scaling).
+pub fn start_threshold(probability: f64) -> u64 {
+    (probability * (1u64 << 53) as f64).ceil() as u64
 }
 
 /// The top 53 bits of `x` as a float in [0, 1).
@@ -143,6 +156,10 @@ mod tests {
             (mean - 0.5).abs() < 5.0 * (1.0 / 12.0 / f64::from(n)).sqrt(),
             "{mean}"
         );
+        for p in [0.0, 0.1, 0.25, 0.999, 1.0] {
+            let threshold = start_threshold(p);
+            assert!((0..2000).all(|k| stream.starts(k, threshold) == (stream.start_draw(k) < p)));
+        }
         let mut counts = [0u32; 3];
         for k in 0..30_000 {
             counts[(stream.duration_draw(k, 1, 3) - 1) as usize] += 1;
