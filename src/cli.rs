@@ -2,6 +2,7 @@
 //! pipeline behind them: load and validate every scenario, simulate, write, report.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -56,6 +57,9 @@ pub struct RunArgs {
     /// Print nothing on success
     #[arg(short, long)]
     pub quiet: bool,
+    /// Go ahead with a run estimated to take more than two minutes, without asking
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// Why a command failed, and so its exit status.
@@ -73,7 +77,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Input(_) => 2,
-            Failure::Interrupted => 130,
+            Failure::Interrupted => crate::interrupt::exit_status(),
             Failure::Other(_) => 1,
         }
     }
@@ -83,12 +87,9 @@ impl Failure {
         match self {
             Failure::Input(errors) => errors.iter().map(|e| format!("error: {e}")).collect(),
             Failure::Interrupted => {
-                vec!["error: interrupted; no results were written for unfinished scenarios".into()]
+                vec!["error: interrupted; files already written are whole, the rest were not written".into()]
             }
-            Failure::Other(e) => vec![format!(
-                "error: {}",
-                crate::error::one_line(&format!("{e:#}"))
-            )],
+            Failure::Other(e) => vec![format!("error: {}", crate::error::one_line(&format!("{e:#}")))],
         }
     }
 }
@@ -115,9 +116,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, Failure> {
                 let rendered = e.to_string();
                 let first = rendered.lines().next().unwrap_or("invalid arguments");
                 let message = first.strip_prefix("error: ").unwrap_or(first);
-                Failure::Input(vec![InputError::usage(format!(
-                    "{message} (see tradesim --help)"
-                ))])
+                Failure::Input(vec![InputError::usage(format!("{message} (see tradesim --help)"))])
             }
         }
     })
@@ -128,13 +127,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { scenarios } => {
             for s in scenario::load_all(&scenarios).map_err(Failure::Input)? {
-                println!(
-                    "ok: {} ({} shocks, {}-{})",
-                    s.name(),
-                    s.shocks().len(),
-                    s.base_year(),
-                    s.horizon_year()
-                );
+                println!("ok: {} ({} shocks, {}-{})", s.name(), s.shocks().len(), s.base_year(), s.horizon_year());
             }
             Ok(())
         }
@@ -160,44 +153,81 @@ fn scenarios_to_run(named: &[PathBuf]) -> Result<Vec<Scenario>, Failure> {
     }
 }
 
+/// Runs longer than this (estimated) need `--yes` when a person is at the terminal.
+const ASK_ABOVE_SECONDS: f64 = 120.0;
+
+/// Runs smaller than this many path-years are never timed in advance (well under a minute).
+const ESTIMATE_ABOVE_PATH_YEARS: f64 = 2e9;
+
+/// For a large run, times one batch of each scenario and says how long the whole run will
+/// take; asks for `--yes` when that is over two minutes and stdin is a terminal.
+fn check_size(
+    scenarios: &[Scenario],
+    args: &RunArgs,
+    pool: &rayon::ThreadPool,
+    stop: &AtomicBool,
+) -> Result<(), Failure> {
+    let path_years: f64 = scenarios.iter().map(|s| args.runs as f64 * f64::from(s.years())).sum();
+    if path_years < ESTIMATE_ABOVE_PATH_YEARS {
+        return Ok(());
+    }
+    let threads = pool.current_num_threads();
+    let mut seconds = 0.0;
+    for s in scenarios {
+        let sample = args.runs.min(engine::BATCH_PATHS);
+        let started = std::time::Instant::now();
+        engine::simulate_batches(s, sample, args.seed, 0..1, stop)?;
+        seconds += started.elapsed().as_secs_f64() / sample as f64 * args.runs as f64 / threads as f64;
+    }
+    if seconds < ASK_ABOVE_SECONDS {
+        return Ok(());
+    }
+    let estimate = if seconds < 3600.0 {
+        format!("about {:.0} minutes", seconds / 60.0)
+    } else {
+        format!("about {:.1} hours", seconds / 3600.0)
+    };
+    if args.yes || !std::io::stdin().is_terminal() {
+        if !args.quiet {
+            eprintln!("note: this run will take {estimate} on {threads} threads");
+        }
+        return Ok(());
+    }
+    Err(InputError::usage(format!(
+        "this run would take {estimate} on {threads} threads ({} runs x {} scenarios); \
+         run again with --yes to go ahead, or lower --runs",
+        args.runs,
+        scenarios.len()
+    ))
+    .into())
+}
+
 fn run(args: &RunArgs, stop: &AtomicBool) -> Result<(), Failure> {
     let scenarios = scenarios_to_run(&args.scenarios)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0) as usize)
         .build()
-        .map_err(|e| {
-            Failure::Other(anyhow::Error::new(e).context("cannot start worker threads"))
-        })?;
+        .map_err(|e| Failure::Other(anyhow::Error::new(e).context("cannot start worker threads")))?;
+    check_size(&scenarios, args, &pool, stop)?;
+    let batches = 0..engine::batch_count(args.runs);
     let summaries = scenarios
         .iter()
         .map(|s| {
-            let stats = pool.install(|| {
-                engine::simulate_batches(
-                    s,
-                    args.runs,
-                    args.seed,
-                    0..engine::batch_count(args.runs),
-                    stop,
-                )
-            })?;
+            let stats = pool.install(|| engine::simulate_batches(s, args.runs, args.seed, batches.clone(), stop))?;
             Ok(Summary::new(s, &stats))
         })
         .collect::<Result<Vec<_>, Failure>>()?;
     let results: Vec<RunResult> = scenarios
         .iter()
         .zip(&summaries)
-        .map(|(scenario, summary)| RunResult {
-            scenario,
-            summary,
-            seed: args.seed,
-        })
+        .map(|(scenario, summary)| RunResult { scenario, summary, seed: args.seed })
         .collect();
-    export::write_run(&args.out, &results).map_err(Failure::Other)?;
+    export::write_run(&args.out, &results, stop).map_err(|e| match e.downcast_ref::<Interrupted>() {
+        Some(_) => Failure::Interrupted,
+        None => Failure::Other(e),
+    })?;
     if !args.quiet {
-        print!(
-            "{}",
-            report::render(&results, args.runs, args.seed, &args.out)
-        );
+        print!("{}", report::render(&results, args.runs, args.seed, &args.out));
     }
     Ok(())
 }

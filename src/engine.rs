@@ -29,6 +29,11 @@ pub const BATCH_PATHS: u64 = 16_384;
 /// `1 +` the lowest effective growth rate, -0.99 (SPEC §2 step 5).
 const GROSS_FLOOR: f64 = 0.01;
 
+/// The highest level a path can take: a ceiling far above any trade series (inputs are at
+/// most [`crate::scenario::MAX_VALUE`]) that keeps every value, sum and figure finite even
+/// when a scenario's growth would overflow a float.
+pub const LEVEL_CEILING: f64 = 1e250;
+
 /// The run was stopped by a signal before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("interrupted")]
@@ -41,14 +46,8 @@ pub fn batch_count(runs: u64) -> u64 {
 
 /// Simulates `runs` paths of `scenario` on the current rayon pool.
 pub fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Stats {
-    simulate_batches(
-        scenario,
-        runs,
-        seed,
-        0..batch_count(runs),
-        &AtomicBool::new(false),
-    )
-    .expect("nothing can interrupt this run")
+    simulate_batches(scenario, runs, seed, 0..batch_count(runs), &AtomicBool::new(false))
+        .expect("nothing can interrupt this run")
 }
 
 /// Simulates the given batches of a run of `runs` paths (a shard: any contiguous range of
@@ -75,43 +74,20 @@ pub fn simulate_batches(
         }
         Shape::Lognormal { sd } => {
             let ar = Ar1::new(g.persistence());
-            let (mu, s) = (1..=plan.years)
-                .map(|k| g.lognormal_parameters(k, sd))
-                .unzip();
+            let (mu, s) = (1..=plan.years).map(|k| g.lognormal_parameters(k, sd)).unzip();
             plan.run(&Lognormal { ar, mu, s }, batches, stop)
         }
         Shape::Triangular { min, mode, max } => {
             let distribution = Triangular::new(min, max, mode).expect(invalid);
-            plan.run(
-                &Bounded {
-                    distribution,
-                    gross_shift,
-                },
-                batches,
-                stop,
-            )
+            plan.run(&Bounded { distribution, gross_shift }, batches, stop)
         }
         Shape::Pert { min, mode, max } => {
             let distribution = Pert::new(min, max).with_mode(mode).expect(invalid);
-            plan.run(
-                &Bounded {
-                    distribution,
-                    gross_shift,
-                },
-                batches,
-                stop,
-            )
+            plan.run(&Bounded { distribution, gross_shift }, batches, stop)
         }
         Shape::Uniform { min, max } => {
             let distribution = Uniform::new(min, max).expect(invalid);
-            plan.run(
-                &Bounded {
-                    distribution,
-                    gross_shift,
-                },
-                batches,
-                stop,
-            )
+            plan.run(&Bounded { distribution, gross_shift }, batches, stop)
         }
     }
 }
@@ -131,20 +107,12 @@ struct Ar1 {
 
 impl Ar1 {
     fn new(persistence: f64) -> Self {
-        Ar1 {
-            persistence,
-            fresh: (1.0 - persistence * persistence).sqrt(),
-        }
+        Ar1 { persistence, fresh: (1.0 - persistence * persistence).sqrt() }
     }
 
     /// Calls `each(k - 1, z(k))` for every year in order.
     #[inline(always)]
-    fn for_each(
-        &self,
-        rng: &mut Xoshiro256PlusPlus,
-        years: usize,
-        mut each: impl FnMut(usize, f64),
-    ) {
+    fn for_each(&self, rng: &mut Xoshiro256PlusPlus, years: usize, mut each: impl FnMut(usize, f64)) {
         let mut z: f64 = rng.sample(StandardNormal);
         each(0, z);
         if self.persistence == 0.0 {
@@ -183,9 +151,7 @@ struct Normal {
 impl Rates for Normal {
     #[inline(always)]
     fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
-        self.ar.for_each(rng, gross.len(), |i, z| {
-            gross[i] = self.gross_mean[i] + self.sd * z
-        });
+        self.ar.for_each(rng, gross.len(), |i, z| gross[i] = self.gross_mean[i] + self.sd * z);
     }
 }
 
@@ -199,9 +165,7 @@ struct Lognormal {
 impl Rates for Lognormal {
     #[inline(always)]
     fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
-        self.ar.for_each(rng, gross.len(), |i, z| {
-            gross[i] = self.mu[i] + self.s[i] * z
-        });
+        self.ar.for_each(rng, gross.len(), |i, z| gross[i] = self.mu[i] + self.s[i] * z);
         fastexp::exp_in_place(gross);
     }
 }
@@ -250,17 +214,13 @@ struct Effects {
 
 impl Effects {
     fn new(years: usize) -> Self {
-        Effects {
-            growth_change: vec![0.0; years],
-            factor: vec![1.0; years],
-            cap: vec![f64::INFINITY; years],
-        }
+        Effects { growth_change: vec![0.0; years], factor: vec![1.0; years], cap: vec![f64::INFINITY; years] }
     }
 
     fn clear(&mut self) {
         self.growth_change.fill(0.0);
         self.factor.fill(1.0);
-        self.cap.fill(f64::INFINITY);
+        self.cap.fill(LEVEL_CEILING);
     }
 }
 
@@ -310,12 +270,7 @@ impl Plan {
     }
 
     /// Runs `batches` in rounds of parallel batches, merging each round in batch order.
-    fn run<R: Rates>(
-        &self,
-        rates: &R,
-        batches: Range<u64>,
-        stop: &AtomicBool,
-    ) -> Result<Stats, Interrupted> {
+    fn run<R: Rates>(&self, rates: &R, batches: Range<u64>, stop: &AtomicBool) -> Result<Stats, Interrupted> {
         let mut total = Stats::new(self.years as usize, self.shocks.len());
         let round = 4 * rayon::current_num_threads() as u64;
         let mut next = batches.start;
@@ -324,10 +279,7 @@ impl Plan {
                 return Err(Interrupted);
             }
             let end = batches.end.min(next + round);
-            let results: Vec<Stats> = (next..end)
-                .into_par_iter()
-                .map(|b| self.run_batch(rates, b))
-                .collect();
+            let results: Vec<Stats> = (next..end).into_par_iter().map(|b| self.run_batch(rates, b)).collect();
             results.iter().for_each(|r| total.merge(r));
             next = end;
         }
@@ -371,11 +323,7 @@ impl Plan {
             if shock.probability <= 0.0 {
                 continue;
             }
-            let stream = if shock.draws {
-                shock.key.shock_stream(path)
-            } else {
-                ShockStream::default()
-            };
+            let stream = if shock.draws { shock.key.shock_stream(path) } else { ShockStream::default() };
             let mut k = shock.first_k;
             let mut count = 0;
             while k <= shock.last_k && count < shock.max_occurrences {
@@ -397,14 +345,10 @@ impl Plan {
                     effects.factor[last_i + 1] *= shock.recovery_factor;
                 }
                 if shock.growth_change != 0.0 {
-                    effects.growth_change[first_i..=last_i]
-                        .iter_mut()
-                        .for_each(|g| *g += shock.growth_change);
+                    effects.growth_change[first_i..=last_i].iter_mut().for_each(|g| *g += shock.growth_change);
                 }
                 if shock.cap.is_finite() {
-                    effects.cap[first_i..=last_i]
-                        .iter_mut()
-                        .for_each(|c| *c = c.min(shock.cap));
+                    effects.cap[first_i..=last_i].iter_mut().for_each(|c| *c = c.min(shock.cap));
                 }
                 if last >= years {
                     break;
@@ -421,13 +365,7 @@ impl Plan {
     /// to one instruction each; plain index loops over equal-length slices need no bounds
     /// checks.)
     #[inline(always)]
-    fn walk(
-        &self,
-        gross: &[f64],
-        effects: Option<&Effects>,
-        values: &mut [f64],
-        stride: usize,
-    ) -> Option<usize> {
+    fn walk(&self, gross: &[f64], effects: Option<&Effects>, values: &mut [f64], stride: usize) -> Option<usize> {
         const NOT_YET: usize = usize::MAX;
         let years = gross.len();
         let target = self.target;
@@ -437,7 +375,8 @@ impl Plan {
             None => {
                 for index in 0..years {
                     let g = gross[index];
-                    value *= if g > GROSS_FLOOR { g } else { GROSS_FLOOR };
+                    let next = value * if g > GROSS_FLOOR { g } else { GROSS_FLOOR };
+                    value = if next < LEVEL_CEILING { next } else { LEVEL_CEILING };
                     if reached == NOT_YET && value >= target {
                         reached = index + 1;
                     }
@@ -445,15 +384,10 @@ impl Plan {
                 }
             }
             Some(e) => {
-                let (change, factor, cap) = (
-                    &e.growth_change[..years],
-                    &e.factor[..years],
-                    &e.cap[..years],
-                );
+                let (change, factor, cap) = (&e.growth_change[..years], &e.factor[..years], &e.cap[..years]);
                 for index in 0..years {
                     let g = gross[index] + change[index];
-                    let next =
-                        value * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[index];
+                    let next = value * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[index];
                     value = if next < cap[index] { next } else { cap[index] };
                     if reached == NOT_YET && value >= target {
                         reached = index + 1;

@@ -13,37 +13,16 @@ pub enum Invalid {
     #[error("{key} must be a finite number, got {value}")]
     NotFinite { key: &'static str, value: f64 },
     #[error("{key} must be {rule}, got {got}")]
-    OutOfRange {
-        key: &'static str,
-        rule: String,
-        got: String,
-    },
+    OutOfRange { key: &'static str, rule: String, got: String },
     #[error("{key} is required {when}")]
-    Missing {
-        key: &'static str,
-        when: &'static str,
-    },
+    Missing { key: &'static str, when: &'static str },
     #[error("{key} does not apply to the '{distribution}' distribution; {hint}")]
-    NotForDistribution {
-        key: &'static str,
-        distribution: &'static str,
-        hint: &'static str,
-    },
+    NotForDistribution { key: &'static str, distribution: &'static str, hint: &'static str },
     #[error("{key} must be one of {expected}, got {got}")]
-    UnknownChoice {
-        key: &'static str,
-        expected: &'static str,
-        got: String,
-    },
+    UnknownChoice { key: &'static str, expected: &'static str, got: String },
     #[error("{key} cannot be combined with {other}; {hint}")]
-    Conflict {
-        key: &'static str,
-        other: &'static str,
-        hint: &'static str,
-    },
-    #[error(
-        "name '{got}' must be 1 to 64 letters, digits, '_' or '-' (it names the output folder)"
-    )]
+    Conflict { key: &'static str, other: &'static str, hint: &'static str },
+    #[error("name '{got}' must be 1 to 64 letters, digits, '_' or '-' (it names the output folder)")]
     BadName { got: String },
     #[error("duplicate shock name '{name}'; give each [[shocks]] entry its own name")]
     DuplicateShock { name: String },
@@ -70,12 +49,7 @@ impl Invalid {
             return text;
         }
         match text.strip_prefix(self.key()) {
-            Some(rest)
-                if !matches!(
-                    self,
-                    Invalid::BadName { .. } | Invalid::DuplicateShock { .. }
-                ) =>
-            {
+            Some(rest) if !matches!(self, Invalid::BadName { .. } | Invalid::DuplicateShock { .. }) => {
                 format!("{table}.{}{rest}", self.key())
             }
             _ => format!("{table}: {text}"),
@@ -95,24 +69,12 @@ pub struct InputError {
 }
 
 impl InputError {
-    pub fn in_file(
-        file: impl Into<String>,
-        position: Option<(usize, usize)>,
-        message: impl Into<String>,
-    ) -> Self {
-        InputError {
-            file: Some(file.into()),
-            position,
-            message: one_line(&message.into()),
-        }
+    pub fn in_file(file: impl Into<String>, position: Option<(usize, usize)>, message: impl Into<String>) -> Self {
+        InputError { file: Some(file.into()), position, message: one_line(&message.into()) }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
-        InputError {
-            file: None,
-            position: None,
-            message: one_line(&message.into()),
-        }
+        InputError { file: None, position: None, message: one_line(&message.into()) }
     }
 }
 

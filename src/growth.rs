@@ -53,13 +53,8 @@ impl DistributionKind {
     fn keys(self) -> (&'static [&'static str], &'static str) {
         match self {
             Self::Constant => (&["mean"], "constant growth takes only mean"),
-            Self::Normal | Self::Lognormal => (
-                &["mean", "sd", "persistence"],
-                "it takes mean, sd and persistence",
-            ),
-            Self::Triangular | Self::Pert => {
-                (&["min", "mode", "max"], "it takes min, mode and max")
-            }
+            Self::Normal | Self::Lognormal => (&["mean", "sd", "persistence"], "it takes mean, sd and persistence"),
+            Self::Triangular | Self::Pert => (&["min", "mode", "max"], "it takes min, mode and max"),
             Self::Uniform => (&["min", "max"], "uniform takes min and max"),
         }
     }
@@ -112,11 +107,7 @@ fn required(key: &'static str, value: Option<f64>, when: &'static str) -> Result
 }
 
 fn out_of_range(key: &'static str, rule: &str, got: f64) -> Invalid {
-    Invalid::OutOfRange {
-        key,
-        rule: rule.to_string(),
-        got: got.to_string(),
-    }
+    Invalid::OutOfRange { key, rule: rule.to_string(), got: got.to_string() }
 }
 
 impl Growth {
@@ -133,11 +124,7 @@ impl Growth {
         ];
         for (key, value) in given {
             if value.is_some() && !allowed.contains(&key) {
-                return Err(Invalid::NotForDistribution {
-                    key,
-                    distribution: kind.as_str(),
-                    hint,
-                });
+                return Err(Invalid::NotForDistribution { key, distribution: kind.as_str(), hint });
             }
         }
         let mean = finite("mean", p.mean)?;
@@ -152,74 +139,36 @@ impl Growth {
         let mean_needed = "for the constant, normal and lognormal distributions";
         let checked_mean = |m: Option<f64>| -> Result<f64, Invalid> {
             let m = required("mean", m, mean_needed)?;
-            if m > -1.0 {
-                Ok(m)
-            } else {
-                Err(out_of_range(
-                    "mean",
-                    "greater than -1 (a rate, 0.40 = +40%)",
-                    m,
-                ))
-            }
+            if m > -1.0 { Ok(m) } else { Err(out_of_range("mean", "greater than -1 (a rate, 0.40 = +40%)", m)) }
         };
         let checked_sd = |s: Option<f64>| -> Result<f64, Invalid> {
             let s = required("sd", s, "for the normal and lognormal distributions")?;
-            if s >= 0.0 {
-                Ok(s)
-            } else {
-                Err(out_of_range("sd", "at least 0", s))
-            }
+            if s >= 0.0 { Ok(s) } else { Err(out_of_range("sd", "at least 0", s)) }
         };
-        let three_point = |min: Option<f64>,
-                           mode: Option<f64>,
-                           max: Option<f64>|
-         -> Result<(f64, f64, f64), Invalid> {
+        let three_point = |min: Option<f64>, mode: Option<f64>, max: Option<f64>| -> Result<(f64, f64, f64), Invalid> {
             let when = "for the triangular and pert distributions";
-            let (lo, mo, hi) = (
-                required("min", min, when)?,
-                required("mode", mode, when)?,
-                required("max", max, when)?,
-            );
+            let (lo, mo, hi) =
+                (required("min", min, when)?, required("mode", mode, when)?, required("max", max, when)?);
             if lo >= hi {
                 return Err(out_of_range("max", &format!("greater than min ({lo})"), hi));
             }
             if mo < lo || mo > hi {
-                return Err(out_of_range(
-                    "mode",
-                    &format!("within [min, max] = [{lo}, {hi}]"),
-                    mo,
-                ));
+                return Err(out_of_range("mode", &format!("within [min, max] = [{lo}, {hi}]"), mo));
             }
             Ok((lo, mo, hi))
         };
 
         let (shape, first_year_mean) = match kind {
             DistributionKind::Constant => (Shape::Constant, checked_mean(mean)?),
-            DistributionKind::Normal => (
-                Shape::Normal {
-                    sd: checked_sd(sd)?,
-                },
-                checked_mean(mean)?,
-            ),
-            DistributionKind::Lognormal => (
-                Shape::Lognormal {
-                    sd: checked_sd(sd)?,
-                },
-                checked_mean(mean)?,
-            ),
+            DistributionKind::Normal => (Shape::Normal { sd: checked_sd(sd)? }, checked_mean(mean)?),
+            DistributionKind::Lognormal => (Shape::Lognormal { sd: checked_sd(sd)? }, checked_mean(mean)?),
             DistributionKind::Triangular => {
                 let (min, mode, max) = three_point(min, mode, max)?;
-                (
-                    Shape::Triangular { min, mode, max },
-                    (min + mode + max) / 3.0,
-                )
+                (Shape::Triangular { min, mode, max }, (min + mode + max) / 3.0)
             }
             DistributionKind::Pert => {
                 let (min, mode, max) = three_point(min, mode, max)?;
-                (
-                    Shape::Pert { min, mode, max },
-                    (min + 4.0 * mode + max) / 6.0,
-                )
+                (Shape::Pert { min, mode, max }, (min + 4.0 * mode + max) / 6.0)
             }
             DistributionKind::Uniform => {
                 let when = "for the uniform distribution";
@@ -236,11 +185,7 @@ impl Growth {
         }
         let long_run_mean = long_run.unwrap_or(first_year_mean);
         if long_run_mean <= -1.0 {
-            return Err(out_of_range(
-                "long_run_mean",
-                "greater than -1",
-                long_run_mean,
-            ));
+            return Err(out_of_range("long_run_mean", "greater than -1", long_run_mean));
         }
         if let Some(h) = half_life
             && h <= 0.0
@@ -257,13 +202,7 @@ impl Growth {
             }
             None => 1.0,
         };
-        Ok(Growth {
-            shape,
-            first_year_mean,
-            long_run_mean,
-            half_life,
-            persistence,
-        })
+        Ok(Growth { shape, first_year_mean, long_run_mean, half_life, persistence })
     }
 
     pub fn shape(&self) -> Shape {
@@ -318,21 +257,13 @@ mod tests {
     use super::*;
 
     fn lognormal(mean: f64, sd: f64) -> GrowthParams {
-        GrowthParams {
-            mean: Some(mean),
-            sd: Some(sd),
-            ..GrowthParams::default()
-        }
+        GrowthParams { mean: Some(mean), sd: Some(sd), ..GrowthParams::default() }
     }
 
     #[test]
     fn fade_halves_the_gap_every_half_life() {
-        let g = Growth::new(GrowthParams {
-            long_run_mean: Some(0.06),
-            half_life: Some(2.0),
-            ..lognormal(0.40, 0.1)
-        })
-        .unwrap();
+        let g = Growth::new(GrowthParams { long_run_mean: Some(0.06), half_life: Some(2.0), ..lognormal(0.40, 0.1) })
+            .unwrap();
         assert_eq!(g.expected_rate(1), 0.40);
         assert!((g.expected_rate(3) - (0.06 + 0.34 / 2.0)).abs() < 1e-15);
         assert!((g.expected_rate(5) - (0.06 + 0.34 / 4.0)).abs() < 1e-15);
@@ -376,46 +307,12 @@ mod tests {
         assert_eq!(err(lognormal(0.4, -0.1)).key(), "sd");
         assert_eq!(err(lognormal(-1.0, 0.1)).key(), "mean");
         assert_eq!(err(lognormal(f64::NAN, 0.1)).key(), "mean");
-        assert_eq!(
-            err(GrowthParams {
-                sd: None,
-                ..lognormal(0.4, 0.0)
-            })
-            .key(),
-            "sd"
-        );
-        assert_eq!(
-            err(GrowthParams {
-                persistence: Some(1.0),
-                ..lognormal(0.4, 0.1)
-            })
-            .key(),
-            "persistence"
-        );
-        assert_eq!(
-            err(GrowthParams {
-                long_run_mean: Some(0.06),
-                ..lognormal(0.4, 0.1)
-            })
-            .key(),
-            "half_life"
-        );
-        assert_eq!(
-            err(GrowthParams {
-                half_life: Some(0.0),
-                ..lognormal(0.4, 0.1)
-            })
-            .key(),
-            "half_life"
-        );
-        let constant_with_sd = GrowthParams {
-            distribution: DistributionKind::Constant,
-            ..lognormal(0.4, 0.1)
-        };
-        assert!(matches!(
-            err(constant_with_sd),
-            Invalid::NotForDistribution { key: "sd", .. }
-        ));
+        assert_eq!(err(GrowthParams { sd: None, ..lognormal(0.4, 0.0) }).key(), "sd");
+        assert_eq!(err(GrowthParams { persistence: Some(1.0), ..lognormal(0.4, 0.1) }).key(), "persistence");
+        assert_eq!(err(GrowthParams { long_run_mean: Some(0.06), ..lognormal(0.4, 0.1) }).key(), "half_life");
+        assert_eq!(err(GrowthParams { half_life: Some(0.0), ..lognormal(0.4, 0.1) }).key(), "half_life");
+        let constant_with_sd = GrowthParams { distribution: DistributionKind::Constant, ..lognormal(0.4, 0.1) };
+        assert!(matches!(err(constant_with_sd), Invalid::NotForDistribution { key: "sd", .. }));
         let uniform_backwards = GrowthParams {
             distribution: DistributionKind::Uniform,
             min: Some(0.3),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod fastexp;
 pub mod growth;
+pub mod interrupt;
 pub mod report;
 pub mod scenario;
 pub mod shock;

@@ -1,14 +1,17 @@
 //! `tradesim`: parse the command line, run it, and turn the outcome into one `error:` line per
-//! problem and the exit status of SPEC §4 (0 success, 1 I/O failure, 2 bad input).
+//! problem and the exit status of SPEC §4 (0 success, 1 I/O failure, 2 bad input; 130 or 143
+//! when stopped by SIGINT or SIGTERM).
 
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
-static STOP: AtomicBool = AtomicBool::new(false);
+use tradesim::{cli, interrupt};
 
 fn main() -> ExitCode {
-    let outcome = tradesim::cli::parse(std::env::args_os())
-        .and_then(|cli| tradesim::cli::execute(cli, &STOP));
+    if let Err(e) = interrupt::install() {
+        eprintln!("error: cannot install the SIGINT/SIGTERM handlers: {e}");
+        return ExitCode::from(1);
+    }
+    let outcome = cli::parse(std::env::args_os()).and_then(|cli| cli::execute(cli, interrupt::flag()));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

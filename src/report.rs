@@ -10,17 +10,14 @@ fn year_or(y: Option<i32>, otherwise: &str) -> String {
     y.map_or_else(|| otherwise.to_string(), |y| y.to_string())
 }
 
+/// A number as people read it in a table: plain up to a trillion, scientific beyond.
+fn human_number(x: f64) -> String {
+    if (1e-3..1e12).contains(&x.abs()) { format!("{x}") } else { format!("{x:e}") }
+}
+
 /// The table of headline figures, one row per scenario, columns aligned.
 pub fn table(results: &[RunResult]) -> String {
-    let header = [
-        "scenario",
-        "target",
-        "P(reached)",
-        "by",
-        "median",
-        "10-90% years",
-        "expected path",
-    ];
+    let header = ["scenario", "target", "P(reached)", "by", "median", "10-90% years", "expected path"];
     let rows: Vec<[String; 7]> = results
         .iter()
         .map(|r| {
@@ -32,7 +29,7 @@ pub fn table(results: &[RunResult]) -> String {
             };
             [
                 s.name().to_string(),
-                format!("{}", s.target_value()),
+                human_number(s.target_value()),
                 format!("{:.1}%", 100.0 * f.prob_reached),
                 s.horizon_year().to_string(),
                 year_or(f.median_year, &after),

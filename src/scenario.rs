@@ -22,6 +22,12 @@ pub const BUILTIN_BASELINE: &str = include_str!("../scenarios/baseline.toml");
 /// The furthest horizon SPEC §1 allows, in years after the base year.
 pub const MAX_YEARS: i64 = 200;
 
+/// The range of `base_value`, `target_value` and `cap_value`: wide enough for any unit, and
+/// far enough inside the range of a float that no figure can overflow (see
+/// [`crate::engine::LEVEL_CEILING`]).
+pub const MIN_VALUE: f64 = 1e-200;
+pub const MAX_VALUE: f64 = 1e200;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
@@ -143,10 +149,7 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn is_valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 impl Scenario {
@@ -156,19 +159,12 @@ impl Scenario {
         let at = |range: Option<Range<usize>>, message: String| {
             InputError::in_file(origin, range.map(|r| position(text, r.start)), message)
         };
-        let raw: RawScenario =
-            toml::from_str(text).map_err(|e| at(e.span(), e.message().to_string()))?;
+        let raw: RawScenario = toml::from_str(text).map_err(|e| at(e.span(), e.message().to_string()))?;
 
         let name = match &raw.name {
             Some(n) if is_valid_name(n.get_ref()) => n.get_ref().clone(),
             Some(n) => {
-                return Err(at(
-                    Some(n.span()),
-                    Invalid::BadName {
-                        got: n.get_ref().clone(),
-                    }
-                    .to_string(),
-                ));
+                return Err(at(Some(n.span()), Invalid::BadName { got: n.get_ref().clone() }.to_string()));
             }
             None if is_valid_name(default_name) => default_name.to_string(),
             None => {
@@ -184,19 +180,11 @@ impl Scenario {
 
         let trade = raw.trade.get_ref();
         let trade_error = |key: &str, rule: &str, got: String, range: Range<usize>| {
-            at(
-                Some(range),
-                format!("trade.{key} must be {rule}, got {got}"),
-            )
+            at(Some(range), format!("trade.{key} must be {rule}, got {got}"))
         };
         let base_year = *trade.base_year.get_ref();
         if !(-1_000_000..=1_000_000).contains(&base_year) {
-            return Err(trade_error(
-                "base_year",
-                "a calendar year",
-                base_year.to_string(),
-                trade.base_year.span(),
-            ));
+            return Err(trade_error("base_year", "a calendar year", base_year.to_string(), trade.base_year.span()));
         }
         let horizon_year = *trade.horizon_year.get_ref();
         if horizon_year <= base_year || horizon_year > base_year + MAX_YEARS {
@@ -211,28 +199,20 @@ impl Scenario {
                 trade.horizon_year.span(),
             ));
         }
-        for (key, field) in [
-            ("base_value", &trade.base_value),
-            ("target_value", &trade.target_value),
-        ] {
+        for (key, field) in [("base_value", &trade.base_value), ("target_value", &trade.target_value)] {
             let v = *field.get_ref();
             if !(v.is_finite() && v > 0.0) {
-                return Err(trade_error(
-                    key,
-                    "a finite number greater than 0",
-                    v.to_string(),
-                    field.span(),
-                ));
+                return Err(trade_error(key, "a finite number greater than 0", v.to_string(), field.span()));
+            }
+            if !(MIN_VALUE..=MAX_VALUE).contains(&v) {
+                let rule = format!("within [{MIN_VALUE:e}, {MAX_VALUE:e}] (change the unit to bring it into range)");
+                return Err(trade_error(key, &rule, format!("{v:e}"), field.span()));
             }
         }
 
         let growth_raw = raw.growth.get_ref();
-        let growth_error = |e: Invalid| {
-            at(
-                growth_raw.span_of(e.key()).or(Some(raw.growth.span())),
-                e.message_in("growth"),
-            )
-        };
+        let growth_error =
+            |e: Invalid| at(growth_raw.span_of(e.key()).or(Some(raw.growth.span())), e.message_in("growth"));
         let distribution = match &growth_raw.distribution {
             Some(d) => DistributionKind::parse(d.get_ref()).map_err(growth_error)?,
             None => DistributionKind::default(),
@@ -255,16 +235,9 @@ impl Scenario {
         for (i, spanned) in raw.shocks.iter().enumerate() {
             let s = spanned.get_ref();
             let table = format!("shocks[{i}]");
-            let shock_error = |e: Invalid| {
-                at(
-                    s.span_of(e.key()).or(Some(spanned.span())),
-                    e.message_in(&table),
-                )
-            };
+            let shock_error = |e: Invalid| at(s.span_of(e.key()).or(Some(spanned.span())), e.message_in(&table));
             if !names.insert(s.name.get_ref().as_str()) {
-                return Err(shock_error(Invalid::DuplicateShock {
-                    name: s.name.get_ref().clone(),
-                }));
+                return Err(shock_error(Invalid::DuplicateShock { name: s.name.get_ref().clone() }));
             }
             let kind = match &s.kind {
                 Some(k) => ShockKind::parse(k.get_ref()).map_err(shock_error)?,
@@ -288,18 +261,13 @@ impl Scenario {
                 recovery: value(&s.recovery),
                 cap_value: value(&s.cap_value),
             };
-            shocks.push(
-                Shock::new(params, base_year as i32, horizon_year as i32).map_err(shock_error)?,
-            );
+            shocks.push(Shock::new(params, base_year as i32, horizon_year as i32).map_err(shock_error)?);
         }
 
         Ok(Scenario {
             name,
             description: raw.description.clone(),
-            unit: trade
-                .unit
-                .clone()
-                .unwrap_or_else(|| "USD million".to_string()),
+            unit: trade.unit.clone().unwrap_or_else(|| "USD million".to_string()),
             base_year: base_year as i32,
             base_value: *trade.base_value.get_ref(),
             target_value: *trade.target_value.get_ref(),
@@ -312,20 +280,15 @@ impl Scenario {
     /// Reads and validates one scenario file.
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::in_file(&origin, None, format!("cannot read the scenario file: {e}"))
-        })?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::in_file(&origin, None, format!("cannot read the scenario file: {e}")))?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         Self::from_toml(&text, &origin, &stem)
     }
 
     /// The baseline built into the binary.
     pub fn builtin_baseline() -> Self {
-        Self::from_toml(BUILTIN_BASELINE, "built-in baseline", "baseline")
-            .expect("the built-in baseline is valid")
+        Self::from_toml(BUILTIN_BASELINE, "built-in baseline", "baseline").expect("the built-in baseline is valid")
     }
 
     pub fn name(&self) -> &str {
@@ -384,11 +347,7 @@ pub fn library_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, InputError> {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(InputError::in_file(
-                dir.display().to_string(),
-                None,
-                format!("cannot list scenarios: {e}"),
-            ));
+            return Err(InputError::in_file(dir.display().to_string(), None, format!("cannot list scenarios: {e}")));
         }
     };
     let mut files: Vec<PathBuf> = entries
@@ -425,11 +384,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(scenarios) } else { Err(errors) }
 }
 
 #[cfg(test)]
@@ -439,18 +394,13 @@ mod tests {
     const MINIMAL: &str = "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\n[growth]\ndistribution = \"constant\"\nmean = 0.4\n";
 
     fn error(text: &str) -> String {
-        Scenario::from_toml(text, "x.toml", "x")
-            .unwrap_err()
-            .to_string()
+        Scenario::from_toml(text, "x.toml", "x").unwrap_err().to_string()
     }
 
     #[test]
     fn minimal_file_takes_defaults() {
         let s = Scenario::from_toml(MINIMAL, "x.toml", "naive").unwrap();
-        assert_eq!(
-            (s.name(), s.unit(), s.years()),
-            ("naive", "USD million", 28)
-        );
+        assert_eq!((s.name(), s.unit(), s.years()), ("naive", "USD million", 28));
         assert_eq!(s.expected_path_year(), Some(2025));
     }
 
@@ -469,21 +419,12 @@ mod tests {
     #[test]
     fn range_errors_name_the_key_and_line() {
         let e = error(&MINIMAL.replace("base_value = 460.0", "base_value = -5.0"));
-        assert_eq!(
-            e,
-            "x.toml:3:14: trade.base_value must be a finite number greater than 0, got -5"
-        );
+        assert_eq!(e, "x.toml:3:14: trade.base_value must be a finite number greater than 0, got -5");
         let e = error(&MINIMAL.replace("mean = 0.4", "mean = 0.4\nsd = 0.1"));
-        assert!(
-            e.starts_with("x.toml:10:6: growth.sd does not apply to the 'constant' distribution"),
-            "{e}"
-        );
+        assert!(e.starts_with("x.toml:10:6: growth.sd does not apply to the 'constant' distribution"), "{e}");
         let shock = "\n[[shocks]]\nname = \"a\"\nprobability = 1.5\n";
         let e = error(&format!("{MINIMAL}{shock}"));
-        assert_eq!(
-            e,
-            "x.toml:13:15: shocks[0].probability must be within [0, 1] (a chance per year), got 1.5"
-        );
+        assert_eq!(e, "x.toml:13:15: shocks[0].probability must be within [0, 1] (a chance per year), got 1.5");
     }
 
     #[test]
@@ -498,15 +439,20 @@ mod tests {
     #[test]
     fn nan_and_infinity_are_refused() {
         let e = error(&MINIMAL.replace("mean = 0.4", "mean = nan"));
-        assert!(
-            e.contains("growth.mean must be a finite number, got NaN"),
-            "{e}"
-        );
+        assert!(e.contains("growth.mean must be a finite number, got NaN"), "{e}");
         let e = error(&MINIMAL.replace("target_value = 1000.0", "target_value = inf"));
-        assert!(
-            e.contains("trade.target_value must be a finite number greater than 0, got inf"),
-            "{e}"
+        assert!(e.contains("trade.target_value must be a finite number greater than 0, got inf"), "{e}");
+    }
+
+    #[test]
+    fn values_beyond_the_safe_range_are_refused() {
+        let e = error(&MINIMAL.replace("base_value = 460.0", "base_value = 1e308"));
+        assert_eq!(
+            e,
+            "x.toml:3:14: trade.base_value must be within [1e-200, 1e200] (change the unit to bring it into range), got 1e308"
         );
+        let e = error(&MINIMAL.replace("target_value = 1000.0", "target_value = 1e-300"));
+        assert!(e.contains("trade.target_value must be within [1e-200, 1e200]"), "{e}");
     }
 
     #[test]

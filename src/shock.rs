@@ -56,16 +56,10 @@ impl Duration {
         let years = |v: &toml::Value, key: &'static str| -> Result<u32, Invalid> {
             match v.as_integer() {
                 Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => Ok(n as u32),
-                Some(n) => Err(Invalid::OutOfRange {
-                    key,
-                    rule: "a whole number of years >= 1".into(),
-                    got: n.to_string(),
-                }),
-                None => Err(Invalid::OutOfRange {
-                    key,
-                    rule: DURATION_FORMS.into(),
-                    got: v.to_string(),
-                }),
+                Some(n) => {
+                    Err(Invalid::OutOfRange { key, rule: "a whole number of years >= 1".into(), got: n.to_string() })
+                }
+                None => Err(Invalid::OutOfRange { key, rule: DURATION_FORMS.into(), got: v.to_string() }),
             }
         };
         match value {
@@ -80,11 +74,10 @@ impl Duration {
                     });
                 }
                 let get = |key: &'static str| {
-                    t.get(key.strip_prefix("duration.").unwrap_or(key))
-                        .ok_or(Invalid::Missing {
-                            key,
-                            when: "in a duration range, e.g. duration = { min = 1, max = 3 }",
-                        })
+                    t.get(key.strip_prefix("duration.").unwrap_or(key)).ok_or(Invalid::Missing {
+                        key,
+                        when: "in a duration range, e.g. duration = { min = 1, max = 3 }",
+                    })
                 };
                 let min = years(get("duration.min")?, "duration.min")?;
                 let max = years(get("duration.max")?, "duration.max")?;
@@ -97,11 +90,7 @@ impl Duration {
                 }
                 Ok(Duration::Between { min, max })
             }
-            other => Err(Invalid::OutOfRange {
-                key: "duration",
-                rule: DURATION_FORMS.into(),
-                got: other.to_string(),
-            }),
+            other => Err(Invalid::OutOfRange { key: "duration", rule: DURATION_FORMS.into(), got: other.to_string() }),
         }
     }
 }
@@ -203,29 +192,14 @@ impl Shock {
                 )
             }
         };
-        let window = format!(
-            "within the simulated years [{}, {horizon_year}]",
-            base_year + 1
-        );
+        let window = format!("within the simulated years [{}, {horizon_year}]", base_year + 1);
         let in_window = |y: i64| (i64::from(base_year) + 1..=i64::from(horizon_year)).contains(&y);
-        let year_key = if p.year.is_some() {
-            "year"
-        } else {
-            "first_year"
-        };
+        let year_key = if p.year.is_some() { "year" } else { "first_year" };
         if !in_window(first) {
-            return Err(Invalid::OutOfRange {
-                key: year_key,
-                rule: window,
-                got: first.to_string(),
-            });
+            return Err(Invalid::OutOfRange { key: year_key, rule: window, got: first.to_string() });
         }
         if !in_window(last) {
-            return Err(Invalid::OutOfRange {
-                key: "last_year",
-                rule: window,
-                got: last.to_string(),
-            });
+            return Err(Invalid::OutOfRange { key: "last_year", rule: window, got: last.to_string() });
         }
         if last < first {
             return Err(Invalid::OutOfRange {
@@ -269,11 +243,7 @@ impl Shock {
         if let Some(cap) = cap_value
             && cap <= 0.0
         {
-            return Err(Invalid::OutOfRange {
-                key: "cap_value",
-                rule: "greater than 0".into(),
-                got: cap.to_string(),
-            });
+            return Err(Invalid::OutOfRange { key: "cap_value", rule: "greater than 0".into(), got: cap.to_string() });
         }
         Ok(Shock {
             name: p.name,
@@ -336,165 +306,48 @@ mod tests {
     use super::*;
 
     fn shock() -> ShockParams {
-        ShockParams {
-            probability: Some(0.1),
-            ..ShockParams::named("s")
-        }
+        ShockParams { probability: Some(0.1), ..ShockParams::named("s") }
     }
 
     #[test]
     fn year_shorthand_fixes_window_and_defaults_probability_to_one() {
-        let s = Shock::new(
-            ShockParams {
-                year: Some(2024),
-                probability: None,
-                ..shock()
-            },
-            2022,
-            2050,
-        )
-        .unwrap();
-        assert_eq!(
-            (s.first_year(), s.last_year(), s.probability()),
-            (2024, 2024, 1.0)
-        );
+        let s = Shock::new(ShockParams { year: Some(2024), probability: None, ..shock() }, 2022, 2050).unwrap();
+        assert_eq!((s.first_year(), s.last_year(), s.probability()), (2024, 2024, 1.0));
     }
 
     #[test]
     fn defaults_follow_spec() {
         let s = Shock::new(shock(), 2022, 2050).unwrap();
-        assert_eq!(
-            (s.first_year(), s.last_year(), s.max_occurrences()),
-            (2023, 2050, 1)
-        );
+        assert_eq!((s.first_year(), s.last_year(), s.max_occurrences()), (2023, 2050, 1));
         assert_eq!(s.duration(), Duration::Years(1));
-        assert_eq!(
-            (
-                s.level_change(),
-                s.growth_change(),
-                s.recovery(),
-                s.cap_value()
-            ),
-            (0.0, 0.0, 0.0, None)
-        );
+        assert_eq!((s.level_change(), s.growth_change(), s.recovery(), s.cap_value()), (0.0, 0.0, 0.0, None));
     }
 
     #[test]
     fn recovery_factor_undoes_a_share_of_the_level_change() {
-        let s = Shock::new(
-            ShockParams {
-                level_change: Some(-0.2),
-                recovery: Some(1.0),
-                ..shock()
-            },
-            2022,
-            2050,
-        )
-        .unwrap();
+        let s =
+            Shock::new(ShockParams { level_change: Some(-0.2), recovery: Some(1.0), ..shock() }, 2022, 2050).unwrap();
         assert!((s.recovery_factor() * 0.8 - 1.0).abs() < 1e-15);
-        let half = Shock::new(
-            ShockParams {
-                level_change: Some(-0.2),
-                recovery: Some(0.5),
-                ..shock()
-            },
-            2022,
-            2050,
-        )
-        .unwrap();
+        let half =
+            Shock::new(ShockParams { level_change: Some(-0.2), recovery: Some(0.5), ..shock() }, 2022, 2050).unwrap();
         assert!((half.recovery_factor() - 1.125).abs() < 1e-15);
     }
 
     #[test]
     fn rejects_what_spec_section_1_forbids() {
         let err = |p: ShockParams| Shock::new(p, 2022, 2050).unwrap_err().key();
-        assert_eq!(
-            err(ShockParams {
-                probability: Some(1.5),
-                ..shock()
-            }),
-            "probability"
-        );
-        assert_eq!(
-            err(ShockParams {
-                probability: None,
-                ..shock()
-            }),
-            "probability"
-        );
-        assert_eq!(
-            err(ShockParams {
-                year: Some(2024),
-                first_year: Some(2024),
-                ..shock()
-            }),
-            "year"
-        );
-        assert_eq!(
-            err(ShockParams {
-                year: Some(2024),
-                last_year: Some(2030),
-                ..shock()
-            }),
-            "year"
-        );
-        assert_eq!(
-            err(ShockParams {
-                first_year: Some(2022),
-                ..shock()
-            }),
-            "first_year"
-        );
-        assert_eq!(
-            err(ShockParams {
-                last_year: Some(2051),
-                ..shock()
-            }),
-            "last_year"
-        );
-        assert_eq!(
-            err(ShockParams {
-                first_year: Some(2030),
-                last_year: Some(2025),
-                ..shock()
-            }),
-            "last_year"
-        );
-        assert_eq!(
-            err(ShockParams {
-                max_occurrences: Some(0),
-                ..shock()
-            }),
-            "max_occurrences"
-        );
-        assert_eq!(
-            err(ShockParams {
-                level_change: Some(-1.0),
-                ..shock()
-            }),
-            "level_change"
-        );
-        assert_eq!(
-            err(ShockParams {
-                recovery: Some(1.1),
-                ..shock()
-            }),
-            "recovery"
-        );
-        assert_eq!(
-            err(ShockParams {
-                cap_value: Some(0.0),
-                ..shock()
-            }),
-            "cap_value"
-        );
-        assert_eq!(
-            err(ShockParams {
-                growth_change: Some(f64::INFINITY),
-                ..shock()
-            }),
-            "growth_change"
-        );
+        assert_eq!(err(ShockParams { probability: Some(1.5), ..shock() }), "probability");
+        assert_eq!(err(ShockParams { probability: None, ..shock() }), "probability");
+        assert_eq!(err(ShockParams { year: Some(2024), first_year: Some(2024), ..shock() }), "year");
+        assert_eq!(err(ShockParams { year: Some(2024), last_year: Some(2030), ..shock() }), "year");
+        assert_eq!(err(ShockParams { first_year: Some(2022), ..shock() }), "first_year");
+        assert_eq!(err(ShockParams { last_year: Some(2051), ..shock() }), "last_year");
+        assert_eq!(err(ShockParams { first_year: Some(2030), last_year: Some(2025), ..shock() }), "last_year");
+        assert_eq!(err(ShockParams { max_occurrences: Some(0), ..shock() }), "max_occurrences");
+        assert_eq!(err(ShockParams { level_change: Some(-1.0), ..shock() }), "level_change");
+        assert_eq!(err(ShockParams { recovery: Some(1.1), ..shock() }), "recovery");
+        assert_eq!(err(ShockParams { cap_value: Some(0.0), ..shock() }), "cap_value");
+        assert_eq!(err(ShockParams { growth_change: Some(f64::INFINITY), ..shock() }), "growth_change");
     }
 
     #[test]
@@ -502,23 +355,12 @@ mod tests {
         let parse = |text: &str| Duration::from_toml(&text.parse::<toml::Table>().unwrap()["d"]);
         assert_eq!(parse("d = 2"), Ok(Duration::Years(2)));
         assert_eq!(parse("d = \"permanent\""), Ok(Duration::Permanent));
-        assert_eq!(
-            parse("d = { min = 1, max = 3 }"),
-            Ok(Duration::Between { min: 1, max: 3 })
-        );
+        assert_eq!(parse("d = { min = 1, max = 3 }"), Ok(Duration::Between { min: 1, max: 3 }));
         assert_eq!(parse("d = 0").unwrap_err().key(), "duration");
         assert_eq!(parse("d = 1.5").unwrap_err().key(), "duration");
         assert_eq!(parse("d = \"forever\"").unwrap_err().key(), "duration");
-        assert_eq!(
-            parse("d = { min = 3, max = 1 }").unwrap_err().key(),
-            "duration.max"
-        );
+        assert_eq!(parse("d = { min = 3, max = 1 }").unwrap_err().key(), "duration.max");
         assert_eq!(parse("d = { min = 1 }").unwrap_err().key(), "duration.max");
-        assert_eq!(
-            parse("d = { min = 1, max = 2, mean = 1 }")
-                .unwrap_err()
-                .key(),
-            "duration"
-        );
+        assert_eq!(parse("d = { min = 1, max = 2, mean = 1 }").unwrap_err().key(), "duration");
     }
 }

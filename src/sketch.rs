@@ -22,10 +22,7 @@ pub struct Sketch {
 #[inline(always)]
 fn split(value: f64) -> (u32, usize) {
     let bits = value.to_bits();
-    (
-        (bits >> MANTISSA_BITS) as u32,
-        ((bits >> (MANTISSA_BITS - SLOT_BITS)) as usize) & (SLOTS - 1),
-    )
+    ((bits >> MANTISSA_BITS) as u32, ((bits >> (MANTISSA_BITS - SLOT_BITS)) as usize) & (SLOTS - 1))
 }
 
 fn empty_page() -> Box<[u64; SLOTS]> {
@@ -44,10 +41,7 @@ impl Sketch {
     /// Adds one value. Values must be non-negative and not NaN (trade levels always are).
     #[inline]
     pub fn add(&mut self, value: f64) {
-        debug_assert!(
-            value >= 0.0,
-            "sketch takes non-negative values, got {value}"
-        );
+        debug_assert!(value >= 0.0, "sketch takes non-negative values, got {value}");
         let (page, slot) = split(value);
         let index = page.wrapping_sub(self.first_page) as usize;
         if index < self.pages.len() {
@@ -82,11 +76,7 @@ impl Sketch {
                 continue;
             }
             let index = number.wrapping_sub(self.first_page) as usize;
-            let target = if index < self.pages.len() {
-                &mut self.pages[index]
-            } else {
-                self.grow_to(number)
-            };
+            let target = if index < self.pages.len() { &mut self.pages[index] } else { self.grow_to(number) };
             for (t, c) in target.iter_mut().zip(page.iter()) {
                 *t += c;
             }
@@ -110,11 +100,7 @@ impl Sketch {
                         | ((slot as u64) << (MANTISSA_BITS - SLOT_BITS));
                     let low = f64::from_bits(bits);
                     let high = f64::from_bits(bits + (1 << (MANTISSA_BITS - SLOT_BITS)));
-                    return Some(if high.is_finite() {
-                        low + (high - low) / 2.0
-                    } else {
-                        low
-                    });
+                    return Some(if high.is_finite() { low + (high - low) / 2.0 } else { low });
                 }
             }
         }
@@ -134,10 +120,7 @@ mod tests {
         for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
             let exact = values[(q * (values.len() - 1) as f64).floor() as usize];
             let got = sketch.quantile(q).unwrap();
-            assert!(
-                ((got - exact) / exact).abs() <= 1.0 / 2048.0,
-                "q={q}: {got} vs {exact}"
-            );
+            assert!(((got - exact) / exact).abs() <= 1.0 / 2048.0, "q={q}: {got} vs {exact}");
         }
     }
 

@@ -97,11 +97,7 @@ impl Stats {
     /// Adds `other` into `self`. Every figure but the float sums is exact and order-free; merge
     /// in a fixed order (batch order) for bit-identical sums.
     pub fn merge(&mut self, other: &Stats) {
-        assert_eq!(
-            (self.years, self.shocks),
-            (other.years, other.shocks),
-            "merging stats of different scenarios"
-        );
+        assert_eq!((self.years, self.shocks), (other.years, other.shocks), "merging stats of different scenarios");
         self.runs += other.runs;
         add_counts(&mut self.first_passage, &other.first_passage);
         add_counts(&mut self.at_or_above, &other.at_or_above);
@@ -186,15 +182,12 @@ impl Summary {
         let mut reached = 0u64;
         let mut first_passage = Vec::with_capacity(stats.years + 1);
         // Year quantiles compare counts as integers: the smallest year with reached / runs >= q.
-        let mut year_quantiles: [(u64, u64, Option<i32>); 3] =
-            [(1, 10, None), (1, 2, None), (9, 10, None)];
+        let mut year_quantiles: [(u64, u64, Option<i32>); 3] = [(1, 10, None), (1, 2, None), (9, 10, None)];
         for (j, &count) in stats.first_passage.iter().enumerate() {
             reached += count;
             let p = share(reached, runs);
             for (num, den, found) in year_quantiles.iter_mut() {
-                if found.is_none()
-                    && u128::from(reached) * u128::from(*den) >= u128::from(runs) * u128::from(*num)
-                {
+                if found.is_none() && u128::from(reached) * u128::from(*den) >= u128::from(runs) * u128::from(*num) {
                     *found = Some(year(j));
                 }
             }
@@ -212,18 +205,12 @@ impl Summary {
             year: base_year,
             mean: base,
             quantiles: [base; 5],
-            prob_at_or_above_target: if base >= scenario.target_value() {
-                1.0
-            } else {
-                0.0
-            },
+            prob_at_or_above_target: if base >= scenario.target_value() { 1.0 } else { 0.0 },
         }];
         for i in 0..stats.years {
             let (min, max) = (stats.value_min[i], stats.value_max[i]);
             let quantiles = VALUE_QUANTILES.map(|q| {
-                let v = stats.sketches[i]
-                    .quantile(q)
-                    .expect("every path records every year");
+                let v = stats.sketches[i].quantile(q).expect("every path records every year");
                 v.clamp(min, max)
             });
             trajectory.push(TrajectoryRow {

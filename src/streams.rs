@@ -37,9 +37,7 @@ fn derive(parent: u64, child: u64) -> u64 {
 
 /// FNV-1a: a stable hash of a stream's name (std's hasher is not promised to stay the same).
 pub fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// The key of one named stream within a run; derive per-path streams from it.
@@ -77,10 +75,7 @@ pub struct ShockStream(u64);
 impl ShockStream {
     #[inline(always)]
     fn output(self, counter: u64) -> u64 {
-        mix64(
-            self.0
-                .wrapping_add(counter.wrapping_add(1).wrapping_mul(GOLDEN)),
-        )
+        mix64(self.0.wrapping_add(counter.wrapping_add(1).wrapping_mul(GOLDEN)))
     }
 
     /// A uniform draw in [0, 1) deciding whether an occurrence starts in simulated year `k`.
@@ -126,15 +121,9 @@ mod tests {
     #[test]
     fn streams_are_fixed_functions_of_their_keys() {
         let a = StreamKey::new(7, "growth");
-        assert_eq!(
-            a.growth_rng(3).next_u64(),
-            StreamKey::new(7, "growth").growth_rng(3).next_u64()
-        );
+        assert_eq!(a.growth_rng(3).next_u64(), StreamKey::new(7, "growth").growth_rng(3).next_u64());
         assert_ne!(a.growth_rng(3).next_u64(), a.growth_rng(4).next_u64());
-        assert_ne!(
-            a.growth_rng(3).next_u64(),
-            StreamKey::new(8, "growth").growth_rng(3).next_u64()
-        );
+        assert_ne!(a.growth_rng(3).next_u64(), StreamKey::new(8, "growth").growth_rng(3).next_u64());
         assert_ne!(StreamKey::new(7, "a"), StreamKey::new(7, "b"));
     }
 
@@ -152,10 +141,7 @@ mod tests {
         let n = 200_000u32;
         let mean = (0..n).map(|k| stream.start_draw(k)).sum::<f64>() / f64::from(n);
         // Standard error of the mean of U(0,1) is sqrt(1/12/n) = 0.00065; allow 5 of them.
-        assert!(
-            (mean - 0.5).abs() < 5.0 * (1.0 / 12.0 / f64::from(n)).sqrt(),
-            "{mean}"
-        );
+        assert!((mean - 0.5).abs() < 5.0 * (1.0 / 12.0 / f64::from(n)).sqrt(), "{mean}");
         for p in [0.0, 0.1, 0.25, 0.999, 1.0] {
             let threshold = start_threshold(p);
             assert!((0..2000).all(|k| stream.starts(k, threshold) == (stream.start_draw(k) < p)));
@@ -165,11 +151,6 @@ mod tests {
             counts[(stream.duration_draw(k, 1, 3) - 1) as usize] += 1;
         }
         // Each count is Binomial(30000, 1/3): sd 81.6; allow 5 sd.
-        assert!(
-            counts
-                .iter()
-                .all(|&c| (f64::from(c) - 10_000.0).abs() < 5.0 * 81.65),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (f64::from(c) - 10_000.0).abs() < 5.0 * 81.65), "{counts:?}");
     }
 }

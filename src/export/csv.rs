@@ -14,11 +14,7 @@ pub struct RunResult<'a> {
 
 fn number(x: f64) -> String {
     debug_assert!(x.is_finite(), "non-finite figure {x}");
-    if x == 0.0 {
-        "0".to_string()
-    } else {
-        x.to_string()
-    }
+    if x == 0.0 { "0".to_string() } else { x.to_string() }
 }
 
 fn year(y: Option<i32>) -> String {
@@ -27,13 +23,9 @@ fn year(y: Option<i32>) -> String {
 
 fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record(header)
-        .expect("writing to memory cannot fail");
+    writer.write_record(header).expect("writing to memory cannot fail");
     for row in rows {
-        writer
-            .write_record(&row)
-            .expect("writing to memory cannot fail");
+        writer.write_record(&row).expect("writing to memory cannot fail");
     }
     writer.into_inner().expect("writing to memory cannot fail")
 }
@@ -82,19 +74,9 @@ pub fn summary(results: &[RunResult]) -> Vec<u8> {
 /// `<name>/first_passage.csv`: a row per year, base year to horizon.
 pub fn first_passage(summary: &Summary) -> Vec<u8> {
     to_bytes(
-        &[
-            "year",
-            "prob_first",
-            "prob_reached_by",
-            "prob_reached_by_se",
-        ],
+        &["year", "prob_first", "prob_reached_by", "prob_reached_by_se"],
         summary.first_passage.iter().map(|r| {
-            vec![
-                r.year.to_string(),
-                number(r.prob_first),
-                number(r.prob_reached_by),
-                number(r.prob_reached_by_se),
-            ]
+            vec![r.year.to_string(), number(r.prob_first), number(r.prob_reached_by), number(r.prob_reached_by_se)]
         }),
     )
 }
@@ -102,16 +84,7 @@ pub fn first_passage(summary: &Summary) -> Vec<u8> {
 /// `<name>/trajectory.csv`: a row per year, base year to horizon.
 pub fn trajectory(summary: &Summary) -> Vec<u8> {
     to_bytes(
-        &[
-            "year",
-            "mean",
-            "p05",
-            "p25",
-            "p50",
-            "p75",
-            "p95",
-            "prob_at_or_above_target",
-        ],
+        &["year", "mean", "p05", "p25", "p50", "p75", "p95", "prob_at_or_above_target"],
         summary.trajectory.iter().map(|r| {
             let mut row = vec![r.year.to_string(), number(r.mean)];
             row.extend(r.quantiles.iter().map(|&q| number(q)));
@@ -126,13 +99,7 @@ pub fn shocks(summary: &Summary) -> Vec<u8> {
     to_bytes(
         &["year", "shock", "kind", "prob_started", "prob_active"],
         summary.shocks.iter().map(|r| {
-            vec![
-                r.year.to_string(),
-                r.shock.clone(),
-                r.kind.to_string(),
-                number(r.prob_started),
-                number(r.prob_active),
-            ]
+            vec![r.year.to_string(), r.shock.clone(), r.kind.to_string(), number(r.prob_started), number(r.prob_active)]
         }),
     )
 }
@@ -151,10 +118,7 @@ mod tests {
 
     #[test]
     fn cells_with_commas_are_quoted() {
-        let bytes = to_bytes(
-            &["a", "b"],
-            std::iter::once(vec!["x, y".to_string(), "1".to_string()]),
-        );
+        let bytes = to_bytes(&["a", "b"], std::iter::once(vec!["x, y".to_string(), "1".to_string()]));
         assert_eq!(String::from_utf8(bytes).unwrap(), "a,b\n\"x, y\",1\n");
     }
 }

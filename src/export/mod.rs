@@ -8,20 +8,18 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::{Context, Result};
+
+use crate::engine::Interrupted;
 
 pub use self::csv::RunResult;
 
 /// Writes `bytes` to `path` atomically: readers see the old file, or the whole new one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let written = (|| -> std::io::Result<()> {
         let mut file = fs::File::create(&temp)?;
@@ -41,8 +39,10 @@ fn create_dir(dir: &Path) -> Result<()> {
 }
 
 /// Writes every file of a run into `out`: one folder per scenario, then `summary.csv`.
-/// Returns the paths written, in order.
-pub fn write_run(out: &Path, results: &[RunResult]) -> Result<Vec<PathBuf>> {
+/// Stops before the next file once `stop` is set (an [`Interrupted`] error). Returns the paths
+/// written, in order.
+pub fn write_run(out: &Path, results: &[RunResult], stop: &AtomicBool) -> Result<Vec<PathBuf>> {
+    let check = || if stop.load(Ordering::Relaxed) { Err(anyhow::Error::new(Interrupted)) } else { Ok(()) };
     create_dir(out)?;
     let mut written = Vec::new();
     for result in results {
@@ -55,11 +55,13 @@ pub fn write_run(out: &Path, results: &[RunResult]) -> Result<Vec<PathBuf>> {
         ];
         for (name, bytes) in files {
             let path = dir.join(name);
+            check()?;
             write_atomic(&path, &bytes)?;
             written.push(path);
         }
     }
     let path = out.join("summary.csv");
+    check()?;
     write_atomic(&path, &csv::summary(results))?;
     written.push(path);
     Ok(written)
@@ -82,9 +84,6 @@ mod tests {
     #[test]
     fn failed_write_names_the_path() {
         let err = write_atomic(Path::new("/nonexistent-dir/x.csv"), b"x").unwrap_err();
-        assert!(
-            format!("{err:#}").starts_with("cannot write /nonexistent-dir/x.csv"),
-            "{err:#}"
-        );
+        assert!(format!("{err:#}").starts_with("cannot write /nonexistent-dir/x.csv"), "{err:#}");
     }
 }
