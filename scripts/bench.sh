@@ -2,16 +2,21 @@
 # Times tradesim against the numpy peer (shared/bench/numpy_peer.py): the same scenario
 # (benches/bench_scenario.toml), runs, seed and machine, alternating the two REPEATS times so
 # that drift in the machine's speed hits both alike. Prints each run's wall time and peak
-# memory, the medians, and the ratio numpy/tradesim.
+# memory, the medians, and the ratio numpy/tradesim. Then runs the criterion benchmarks
+# (benches/engine.rs and benches/floor.rs, one `cargo bench` run, about a minute once built) and
+# prints their medians and the engine/floor ratio: how many times the cost of drawing the random
+# numbers alone the whole engine takes, per thread count.
 #
 #   scripts/bench.sh [RUNS=1000000] [REPEATS=5]
 #
-# Environment: SHARED_DIR (default: <repo>/../shared) locates the peer.
+# Environment: SHARED_DIR (default: <repo>/../shared) locates the peer; CRITERION=0 skips the
+# criterion benchmarks. Builds go where cargo puts them (CARGO_TARGET_DIR is honoured).
+# Peak memory against the number of runs, and a 100M-run timing: scripts/memory.sh.
 # Wall times are of the whole process, as a user sees them: start-up (Python and numpy import
 # for the peer) and writing the CSV files included. tradesim uses all cores by default; the peer
 # is single-threaded.
-# Exit status: 0 when both were timed; 1 when either could not be built or run (the peer's
-# timings are still printed when only tradesim failed).
+# Exit status: 0 when both were timed (and the criterion benchmarks ran); 1 when either could not
+# be built or run (the peer's timings are still printed when only tradesim failed).
 set -euo pipefail
 
 usage() { echo "usage: scripts/bench.sh [RUNS=1000000] [REPEATS=5]" >&2; exit 2; }
@@ -28,7 +33,11 @@ cd "$ROOT"
 SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
 PEER=$SHARED_DIR/bench/numpy_peer.py
 SCENARIO=benches/bench_scenario.toml
-OURS=target/release/tradesim
+# The binary cargo builds, wherever CARGO_TARGET_DIR or a cargo config puts it.
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --offline 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) ||
+    TARGET_DIR=$ROOT/target
+OURS=$TARGET_DIR/release/tradesim
 [[ -f $PEER ]] || die "numpy peer not found at $PEER (set SHARED_DIR)"
 [[ -f $SCENARIO ]] || die "$SCENARIO not found"
 
@@ -152,3 +161,37 @@ else
     echo "median wall: tradesim n/a, numpy $(fmt "$peer_med") s, ratio n/a"
     die "no tradesim timing: $ours_failure"
 fi
+
+[[ ${CRITERION:-1} != 0 ]] || exit 0
+# Criterion: engine and floor from one run, so that both see the same state of the machine.
+# Results are read from criterion's estimates.json files newer than this run's start.
+echo "criterion (benches/engine.rs, benches/floor.rs; 100000 runs; medians):"
+touch "$tmp/stamp"
+if ! cargo bench --locked --bench engine --bench floor >"$tmp/criterion.log" 2>&1; then
+    tail -n 30 "$tmp/criterion.log" | sed 's/^/  | /' >&2
+    die "cargo bench --bench engine --bench floor failed"
+fi
+py '
+import json, os, sys
+root, stamp = sys.argv[1], os.path.getmtime(sys.argv[2])
+def median(bench):
+    path = os.path.join(root, bench, "new", "estimates.json")
+    if not os.path.exists(path) or os.path.getmtime(path) < stamp:
+        sys.exit(f"error: no fresh criterion result for {bench} ({path})")
+    seconds = json.load(open(path))["median"]["point_estimate"] / 1e9
+    info = json.load(open(os.path.join(root, bench, "new", "benchmark.json")))
+    elements = (info.get("throughput") or {}).get("Elements")
+    return seconds, elements
+def show(bench):
+    s, n = median(bench)
+    rate = f", {n / s / 1e6:.1f} M path-years/s" if n else ""
+    print(f"  {bench}: {s * 1e3:.3g} ms{rate}")
+    return s
+show("summary/new")
+for threads in (1, 2):
+    engine = show(f"engine/simulate/{threads}")
+    every = show(f"floor/every_year/{threads}")
+    window = show(f"floor/in_window/{threads}")
+    print(f"  engine/floor at {threads} thread(s): {engine / every:.2f}x the every-year floor, "
+          f"{engine / window:.2f}x the in-window floor")
+' "$TARGET_DIR/criterion" "$tmp/stamp"

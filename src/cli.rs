@@ -2,7 +2,7 @@
 //! pipeline behind them: load and validate every scenario, simulate, write, report.
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -43,16 +43,16 @@ pub struct RunArgs {
     /// Scenario files (TOML); default: every *.toml in ./scenarios, or the built-in baseline
     pub scenarios: Vec<PathBuf>,
     /// Monte Carlo paths per scenario
-    #[arg(short = 'n', long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub runs: u64,
     /// Seed of every random stream; the same seed gives the same files
-    #[arg(long, default_value_t = 2022)]
+    #[arg(long, default_value_t = 2022, allow_negative_numbers = true)]
     pub seed: u64,
     /// Folder for the CSV files
     #[arg(short, long, default_value = "results")]
     pub out: PathBuf,
     /// Worker threads (default: all cores); never changes the results
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=4096), allow_negative_numbers = true)]
     pub threads: Option<u64>,
     /// Print nothing on success
     #[arg(short, long)]
@@ -110,15 +110,26 @@ impl From<Interrupted> for Failure {
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, Failure> {
     Cli::try_parse_from(args).map_err(|e| {
         use clap::error::ErrorKind;
-        match e.kind() {
+        let message = match e.kind() {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+                "a command is required: tradesim run [SCENARIO]... or tradesim validate SCENARIO...".to_string()
+            }
+            // clap spreads one error over several lines (the message, the missing arguments,
+            // the usage): keep everything before the usage, on one line.
             _ => {
                 let rendered = e.to_string();
-                let first = rendered.lines().next().unwrap_or("invalid arguments");
-                let message = first.strip_prefix("error: ").unwrap_or(first);
-                Failure::Input(vec![InputError::usage(format!("{message} (see tradesim --help)"))])
+                let before_usage: Vec<&str> = rendered
+                    .lines()
+                    .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+                    .collect();
+                let text = before_usage.join(" ");
+                text.strip_prefix("error: ").unwrap_or(&text).to_string()
             }
-        }
+        };
+        Failure::Input(vec![InputError::usage(format!("{message} (see tradesim --help)"))])
     })
 }
 
@@ -126,10 +137,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, Failure> {
 pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { scenarios } => {
+            let mut text = String::new();
             for s in scenario::load_all(&scenarios).map_err(Failure::Input)? {
-                println!("ok: {} ({} shocks, {}-{})", s.name(), s.shocks().len(), s.base_year(), s.horizon_year());
+                let (name, shocks) = (s.name(), s.shocks().len());
+                text += &format!("ok: {name} ({shocks} shocks, {}-{})\n", s.base_year(), s.horizon_year());
             }
-            Ok(())
+            print_out(&text)
         }
         Command::Run(args) => run(&args, stop),
     }
@@ -226,8 +239,17 @@ fn run(args: &RunArgs, stop: &AtomicBool) -> Result<(), Failure> {
         Some(_) => Failure::Interrupted,
         None => Failure::Other(e),
     })?;
-    if !args.quiet {
-        print!("{}", report::render(&results, args.runs, args.seed, &args.out));
+    if args.quiet { Ok(()) } else { print_out(&report::render(&results, args.runs, args.seed, &args.out)) }
+}
+
+/// Writes to standard output without `print!`'s panic on failure: a closed pipe (`| head`)
+/// is not an error, since the results are already written; any other failure is (exit 1).
+fn print_out(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Other(anyhow::Error::new(e).context("cannot write to standard output")))
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }

@@ -272,21 +272,28 @@ impl Plan {
     /// Runs `batches` in rounds of parallel batches, merging each round in batch order.
     fn run<R: Rates>(&self, rates: &R, batches: Range<u64>, stop: &AtomicBool) -> Result<Stats, Interrupted> {
         let mut total = Stats::new(self.years as usize, self.shocks.len());
-        let round = 4 * rayon::current_num_threads() as u64;
+        // Two batches per thread in flight: enough to keep every thread busy, few enough that
+        // memory stays a handful of batches whatever the number of runs.
+        let round = 2 * rayon::current_num_threads() as u64;
         let mut next = batches.start;
         while next < batches.end {
             if stop.load(Ordering::Relaxed) {
                 return Err(Interrupted);
             }
             let end = batches.end.min(next + round);
-            let results: Vec<Stats> = (next..end).into_par_iter().map(|b| self.run_batch(rates, b)).collect();
+            let results: Vec<Stats> = (next..end).into_par_iter().map(|b| self.run_batch(rates, b, stop)).collect();
+            if stop.load(Ordering::Relaxed) {
+                return Err(Interrupted);
+            }
             results.iter().for_each(|r| total.merge(r));
             next = end;
         }
         Ok(total)
     }
 
-    fn run_batch<R: Rates>(&self, rates: &R, batch: u64) -> Stats {
+    /// Simulates one batch. Returns early, with partial statistics the caller discards, once
+    /// `stop` is set (checked every 1024 paths, so a signal is answered within milliseconds).
+    fn run_batch<R: Rates>(&self, rates: &R, batch: u64, stop: &AtomicBool) -> Stats {
         let years = self.years as usize;
         let mut stats = Stats::new(years, self.shocks.len());
         let paths = batch * BATCH_PATHS..self.runs.min((batch + 1) * BATCH_PATHS);
@@ -297,6 +304,9 @@ impl Plan {
         let mut gross = vec![0.0; years];
         let mut effects = Effects::new(years);
         for (i, path) in paths.enumerate() {
+            if i % 1024 == 0 && stop.load(Ordering::Relaxed) {
+                return stats;
+            }
             rates.fill(&mut self.growth_key.growth_rng(path), &mut gross);
             let reached = if self.shocks.is_empty() {
                 self.walk(&gross, None, &mut values[i..], n)

@@ -95,9 +95,22 @@ pub struct Growth {
     persistence: f64,
 }
 
+/// The largest size of a rate parameter (mean, sd, min, mode, max, long_run_mean,
+/// growth_change, level_change): +100,000,000% a year, far beyond any trade series, and small
+/// enough that no sum or difference of parameters can overflow.
+pub const MAX_RATE: f64 = 1e6;
+
 fn finite(key: &'static str, value: Option<f64>) -> Result<Option<f64>, Invalid> {
     match value {
         Some(v) if !v.is_finite() => Err(Invalid::NotFinite { key, value: v }),
+        other => Ok(other),
+    }
+}
+
+/// A finite rate parameter no larger than [`MAX_RATE`] in size.
+pub(crate) fn rate(key: &'static str, value: Option<f64>) -> Result<Option<f64>, Invalid> {
+    match finite(key, value)? {
+        Some(v) if v.abs() > MAX_RATE => Err(out_of_range(key, "within [-1e6, 1e6] (a rate: 0.40 = +40%)", v)),
         other => Ok(other),
     }
 }
@@ -127,12 +140,12 @@ impl Growth {
                 return Err(Invalid::NotForDistribution { key, distribution: kind.as_str(), hint });
             }
         }
-        let mean = finite("mean", p.mean)?;
-        let sd = finite("sd", p.sd)?;
-        let min = finite("min", p.min)?;
-        let mode = finite("mode", p.mode)?;
-        let max = finite("max", p.max)?;
-        let long_run = finite("long_run_mean", p.long_run_mean)?;
+        let mean = rate("mean", p.mean)?;
+        let sd = rate("sd", p.sd)?;
+        let min = rate("min", p.min)?;
+        let mode = rate("mode", p.mode)?;
+        let max = rate("max", p.max)?;
+        let long_run = rate("long_run_mean", p.long_run_mean)?;
         let half_life = finite("half_life", p.half_life)?;
         let persistence = finite("persistence", p.persistence)?.unwrap_or(0.0);
 
@@ -307,6 +320,14 @@ mod tests {
         assert_eq!(err(lognormal(0.4, -0.1)).key(), "sd");
         assert_eq!(err(lognormal(-1.0, 0.1)).key(), "mean");
         assert_eq!(err(lognormal(f64::NAN, 0.1)).key(), "mean");
+        assert_eq!(err(lognormal(0.4, 1e7)).key(), "sd");
+        let uniform_too_wide = GrowthParams {
+            distribution: DistributionKind::Uniform,
+            min: Some(-1e308),
+            max: Some(1e308),
+            ..GrowthParams::default()
+        };
+        assert_eq!(err(uniform_too_wide).key(), "min");
         assert_eq!(err(GrowthParams { sd: None, ..lognormal(0.4, 0.0) }).key(), "sd");
         assert_eq!(err(GrowthParams { persistence: Some(1.0), ..lognormal(0.4, 0.1) }).key(), "persistence");
         assert_eq!(err(GrowthParams { long_run_mean: Some(0.06), ..lognormal(0.4, 0.1) }).key(), "half_life");

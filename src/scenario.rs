@@ -148,6 +148,48 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The key a `key = value` line at `offset` sets, qualified by its table (`shocks[1].year`).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    let mut table = String::new();
+    let mut shocks = 0usize;
+    for header in text[..line_start].lines().map(str::trim).filter(|l| l.starts_with('[')) {
+        let name = header.trim_matches(|c| c == '[' || c == ']').trim();
+        if header.starts_with("[[") && name == "shocks" {
+            shocks += 1;
+            table = format!("shocks[{}]", shocks - 1);
+        } else {
+            table = name.to_string();
+        }
+    }
+    Some(if table.is_empty() { key.to_string() } else { format!("{table}.{key}") })
+}
+
+/// Makes the TOML parser's message name the key it is about and say what was expected in
+/// the words of SPEC §1.
+fn explain_toml_error(text: &str, span: Option<Range<usize>>, message: &str) -> String {
+    let message =
+        message.replace("expected f64", "expected a number").replace("expected i64", "expected a whole number");
+    match span.and_then(|s| key_at(text, s.start)) {
+        Some(key) => {
+            let last = key.rsplit('.').next().unwrap_or(&key);
+            if message.contains(&format!("`{last}`")) {
+                let table = key.rsplit_once('.').map_or("the top level", |(t, _)| t);
+                format!("{message} (in {table})")
+            } else {
+                format!("{key}: {message}")
+            }
+        }
+        None => message,
+    }
+}
+
 fn is_valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
@@ -159,7 +201,10 @@ impl Scenario {
         let at = |range: Option<Range<usize>>, message: String| {
             InputError::in_file(origin, range.map(|r| position(text, r.start)), message)
         };
-        let raw: RawScenario = toml::from_str(text).map_err(|e| at(e.span(), e.message().to_string()))?;
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            let message = explain_toml_error(text, e.span(), e.message());
+            at(e.span(), message)
+        })?;
 
         let name = match &raw.name {
             Some(n) if is_valid_name(n.get_ref()) => n.get_ref().clone(),
@@ -453,6 +498,17 @@ mod tests {
         );
         let e = error(&MINIMAL.replace("target_value = 1000.0", "target_value = 1e-300"));
         assert!(e.contains("trade.target_value must be within [1e-200, 1e200]"), "{e}");
+    }
+
+    #[test]
+    fn parser_errors_name_the_key() {
+        let e = error(&MINIMAL.replace("base_value = 460.0", "base_value = \"460\""));
+        assert_eq!(e, "x.toml:3:14: trade.base_value: invalid type: string \"460\", expected a number");
+        let e = error(&MINIMAL.replace("mean = 0.4", "mean = 0.4\nmean = 0.5"));
+        assert!(e.starts_with("x.toml:10:1: growth.mean: duplicate key"), "{e}");
+        let shock = "\n[[shocks]]\nname = \"a\"\nprobability = 0.5\n\n[[shocks]]\nname = \"b\"\nyear = 2024.5\n";
+        let e = error(&format!("{MINIMAL}{shock}"));
+        assert!(e.contains("shocks[1].year: invalid type: floating point `2024.5`, expected a whole number"), "{e}");
     }
 
     #[test]

@@ -159,8 +159,8 @@ impl Shock {
     /// Validates one shock against SPEC §1, for a scenario simulating `base_year + 1 ..= horizon_year`.
     pub fn new(p: ShockParams, base_year: i32, horizon_year: i32) -> Result<Self, Invalid> {
         let probability = finite("probability", p.probability)?;
-        let level_change = finite("level_change", p.level_change)?.unwrap_or(0.0);
-        let growth_change = finite("growth_change", p.growth_change)?.unwrap_or(0.0);
+        let level_change = crate::growth::rate("level_change", p.level_change)?.unwrap_or(0.0);
+        let growth_change = crate::growth::rate("growth_change", p.growth_change)?.unwrap_or(0.0);
         let recovery = finite("recovery", p.recovery)?.unwrap_or(0.0);
         let cap_value = finite("cap_value", p.cap_value)?;
 

@@ -4,11 +4,18 @@
 //! A value's bucket is read straight off its IEEE-754 bits: the exponent picks a page and the
 //! top ten mantissa bits a slot, so every bucket spans a relative width of at most 2^-10 and no
 //! `log` is taken on the hot path. Counts are integers, so merging is exact and order-free.
-//! Memory grows with the number of octaves the values span (8 KiB each), never with the runs.
+//! Memory grows with the number of octaves the values span (8 KiB each), never with the runs,
+//! and is bounded: a sketch keeps at most [`MAX_PAGES`] octaves (values spanning up to
+//! 2^48 = 2.8e14-fold). Values beyond that window, which only absurd scenarios produce, are
+//! counted below or above it; a quantile that falls among them is reported as the year's
+//! minimum or maximum, exact, by the caller.
 
 const SLOT_BITS: u32 = 10;
 const SLOTS: usize = 1 << SLOT_BITS;
 const MANTISSA_BITS: u32 = 52;
+
+/// The most octaves (pages of 8 KiB) one sketch keeps.
+pub const MAX_PAGES: usize = 48;
 
 /// Counts of non-negative values by logarithmic bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,6 +24,9 @@ pub struct Sketch {
     first_page: u32,
     pages: Vec<Box<[u64; SLOTS]>>,
     count: u64,
+    /// Values below / above the window of pages, once it has reached `MAX_PAGES`.
+    below: u64,
+    above: u64,
 }
 
 #[inline(always)]
@@ -46,14 +56,26 @@ impl Sketch {
         let index = page.wrapping_sub(self.first_page) as usize;
         if index < self.pages.len() {
             self.pages[index][slot] += 1;
-        } else {
-            self.grow_to(page)[slot] += 1;
+        } else if let Some(page) = self.grow_to(page) {
+            page[slot] += 1;
         }
         self.count += 1;
     }
 
+    /// Extends the window to `page`, or counts the value below or above it when the window
+    /// would exceed `MAX_PAGES` (then returns `None`).
     #[cold]
-    fn grow_to(&mut self, page: u32) -> &mut [u64; SLOTS] {
+    fn grow_to(&mut self, page: u32) -> Option<&mut [u64; SLOTS]> {
+        let first = self.first_page;
+        let last = first + self.pages.len() as u32;
+        if !self.pages.is_empty() && (page.max(last) - page.min(first)) as usize >= MAX_PAGES {
+            if page < first {
+                self.below += 1
+            } else {
+                self.above += 1
+            }
+            return None;
+        }
         if self.pages.is_empty() {
             self.first_page = page;
             self.pages.push(empty_page());
@@ -65,7 +87,7 @@ impl Sketch {
             let needed = (page - self.first_page) as usize + 1;
             self.pages.resize_with(needed, empty_page);
         }
-        &mut self.pages[(page - self.first_page) as usize]
+        Some(&mut self.pages[(page - self.first_page) as usize])
     }
 
     /// Adds every count of `other` (exact and independent of order).
@@ -76,22 +98,36 @@ impl Sketch {
                 continue;
             }
             let index = number.wrapping_sub(self.first_page) as usize;
-            let target = if index < self.pages.len() { &mut self.pages[index] } else { self.grow_to(number) };
-            for (t, c) in target.iter_mut().zip(page.iter()) {
-                *t += c;
+            let in_window = index < self.pages.len();
+            match if in_window { Some(&mut *self.pages[index]) } else { self.grow_to(number) } {
+                Some(target) => target.iter_mut().zip(page.iter()).for_each(|(t, c)| *t += c),
+                // grow_to counted one value out of the window; count the whole page.
+                None => {
+                    let n: u64 = page.iter().sum();
+                    if number < self.first_page { self.below += n - 1 } else { self.above += n - 1 }
+                }
             }
         }
+        self.below += other.below;
+        self.above += other.above;
         self.count += other.count;
     }
 
     /// The value at 0-based rank `floor(q * (count - 1))`, to within a relative 2^-11: the
-    /// middle of its bucket. `None` when the sketch is empty.
+    /// middle of its bucket; 0 or `f64::MAX` when that rank lies below or above the window.
+    /// `None` when the sketch is empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.count == 0 {
             return None;
         }
         let rank = (q.clamp(0.0, 1.0) * (self.count - 1) as f64).floor() as u64;
-        let mut seen = 0u64;
+        if rank < self.below {
+            return Some(0.0);
+        }
+        if rank >= self.count - self.above {
+            return Some(f64::MAX);
+        }
+        let mut seen = self.below;
         for (offset, page) in self.pages.iter().enumerate() {
             for (slot, &c) in page.iter().enumerate() {
                 seen += c;
@@ -148,6 +184,27 @@ mod tests {
     }
 
     #[test]
+    fn memory_is_bounded_and_outliers_fall_to_the_ends() {
+        let mut s = Sketch::new();
+        for i in 0..1000 {
+            s.add(1.0 + f64::from(i) / 1000.0);
+        }
+        for e in [-300, -200, 100, 200, 300] {
+            s.add(10f64.powi(e));
+        }
+        assert!(s.pages.len() <= MAX_PAGES);
+        assert_eq!(s.quantile(0.0), Some(0.0));
+        assert_eq!(s.quantile(1.0), Some(f64::MAX));
+        let median = s.quantile(0.5).unwrap();
+        assert!((median - 1.5).abs() < 0.01, "{median}");
+        let mut merged = Sketch::new();
+        merged.add(1e-250);
+        merged.merge(&s);
+        assert_eq!(merged.count(), 1006);
+        assert!(merged.pages.len() <= MAX_PAGES);
+    }
+
+    #[test]
     fn extremes_and_empty() {
         assert_eq!(Sketch::new().quantile(0.5), None);
         let mut s = Sketch::new();
@@ -156,5 +213,6 @@ mod tests {
         }
         assert!(s.quantile(0.0).unwrap() < 1e-300);
         assert!(s.quantile(1.0).unwrap().is_finite());
+        assert!(s.pages.len() <= MAX_PAGES);
     }
 }

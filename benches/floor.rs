@@ -1,0 +1,132 @@
+//! The random-number floor of the engine (`cargo bench --bench floor`): drawing the random numbers
+//! that benches/bench_scenario.toml needs, with the engine's generators, distributions and
+//! per-path seeding (src/streams.rs) and its parallel layout (batches of
+//! `engine::BATCH_PATHS` paths, `par_iter` over batch indices on a rayon pool of 1 or 2 threads),
+//! but no model: no growth rates, shock states, levels or statistics. Same runs (100,000), same
+//! seed and same throughput unit (path-years) as benches/engine.rs, so
+//! `engine/simulate/T ÷ floor/every_year/T` in time is what the model and the statistics cost on
+//! top of the draws.
+//!
+//! Per path: the growth generator `StreamKey::new(seed, "growth").growth_rng(path)` and one
+//! `StandardNormal` per simulated year (the engine's draws exactly, for a lognormal growth), and
+//! for each shock with a probability strictly between 0 and 1, its counter-based stream
+//! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and start draws:
+//!
+//! - `every_year`: a `start_draw(k)` in every simulated year. The engine draws only while a shock
+//!   is eligible (inside its `first_year..=last_year` window, not active, fewer than
+//!   `max_occurrences` starts), so this is an UPPER BOUND on the floor: 3 × 28 = 84 start draws
+//!   per path for the bench scenario, against at most 22 + 17 + 7 = 46 in the engine.
+//! - `in_window`: a `start_draw(k)` only inside each shock's window: still an upper bound (no
+//!   state, so active years and exhausted shocks still draw), but a tighter one.
+//!
+//! Neither draws durations: the engine draws one (`duration_draw`) per occurrence started, a
+//! handful per path at most, negligible beside the start draws.
+//!
+//! Each stream's draws are summed into an accumulator of its own (years in the outer loop, as in
+//! the engine) so that the additions form short independent chains rather than one long chain
+//! that would time the adder instead of the generators; the sums end in a `black_box`.
+
+use std::hint::black_box;
+use std::ops::RangeInclusive;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+use tradesim::engine::{BATCH_PATHS, batch_count};
+use tradesim::scenario::Scenario;
+use tradesim::streams::{ShockStream, StreamKey};
+
+const RUNS: u64 = 100_000;
+const SEED: u64 = 1;
+const THREADS: [usize; 2] = [1, 2];
+
+/// The shocks that draw a start every year they may start.
+struct FloorShock {
+    key: StreamKey,
+    /// Simulated years `k` with a start draw.
+    years: RangeInclusive<u32>,
+}
+
+struct Floor {
+    years: u32,
+    growth: StreamKey,
+    shocks: Vec<FloorShock>,
+}
+
+impl Floor {
+    fn new(scenario: &Scenario, seed: u64, in_window: bool) -> Self {
+        let years = scenario.years();
+        let base_year = scenario.base_year();
+        let shocks = scenario
+            .shocks()
+            .iter()
+            .filter(|s| s.probability() > 0.0 && s.probability() < 1.0)
+            .map(|s| FloorShock {
+                key: StreamKey::new(seed, &format!("shock:{}", s.name())),
+                years: if in_window {
+                    (s.first_year() - base_year) as u32..=(s.last_year() - base_year) as u32
+                } else {
+                    1..=years
+                },
+            })
+            .collect();
+        Floor { years, growth: StreamKey::new(seed, "growth"), shocks }
+    }
+
+    /// Draws every path of `batch` (paths `batch * BATCH_PATHS ..`, as in the engine).
+    fn batch(&self, runs: u64, batch: u64) -> f64 {
+        let first = batch * BATCH_PATHS;
+        let end = runs.min(first + BATCH_PATHS);
+        let mut streams: Vec<ShockStream> = Vec::with_capacity(self.shocks.len());
+        let mut shock_sums = vec![0.0f64; self.shocks.len()];
+        let mut growth_sum = 0.0f64;
+        for path in first..end {
+            let mut rng = self.growth.growth_rng(path);
+            streams.clear();
+            streams.extend(self.shocks.iter().map(|s| s.key.shock_stream(path)));
+            for k in 1..=self.years {
+                for ((shock, stream), sum) in self.shocks.iter().zip(&streams).zip(&mut shock_sums) {
+                    if shock.years.contains(&k) {
+                        *sum += stream.start_draw(k);
+                    }
+                }
+                let e: f64 = rng.sample(StandardNormal);
+                growth_sum += e;
+            }
+        }
+        growth_sum + shock_sums.iter().sum::<f64>()
+    }
+
+    /// All `runs` paths on the current rayon pool, batches merged in batch order.
+    fn run(&self, runs: u64) -> f64 {
+        let sums: Vec<f64> = (0..batch_count(runs)).into_par_iter().map(|b| self.batch(runs, b)).collect();
+        sums.iter().sum()
+    }
+}
+
+fn floor(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench_scenario.toml");
+    let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut group = c.benchmark_group("floor");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(RUNS * u64::from(scenario.years())));
+    for (name, in_window) in [("every_year", false), ("in_window", true)] {
+        let floor = Floor::new(&scenario, SEED, in_window);
+        for threads in THREADS {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a rayon pool");
+            group.bench_with_input(BenchmarkId::new(name, threads), &threads, |b, _| {
+                b.iter(|| black_box(pool.install(|| floor.run(black_box(RUNS)))))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, floor);
+criterion_main!(benches);
