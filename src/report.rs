@@ -15,9 +15,19 @@ fn human_number(x: f64) -> String {
     if (1e-3..1e12).contains(&x.abs()) { format!("{x}") } else { format!("{x:e}") }
 }
 
+/// A probability as a percentage with one decimal, never rounding a small chance to 0% or
+/// a near-certainty to 100%.
+fn percent(p: f64) -> String {
+    match 100.0 * p {
+        x if x > 0.0 && x < 0.05 => "<0.1%".to_string(),
+        x if x < 100.0 && x >= 99.95 => ">99.9%".to_string(),
+        x => format!("{x:.1}%"),
+    }
+}
+
 /// The table of headline figures, one row per scenario, columns aligned.
 pub fn table(results: &[RunResult]) -> String {
-    let header = ["scenario", "target", "P(reached)", "by", "median", "10-90% years", "expected path"];
+    let header = ["scenario", "target", "horizon", "P(reached)", "median", "10-90% years", "expected path"];
     let rows: Vec<[String; 7]> = results
         .iter()
         .map(|r| {
@@ -30,8 +40,8 @@ pub fn table(results: &[RunResult]) -> String {
             [
                 s.name().to_string(),
                 human_number(s.target_value()),
-                format!("{:.1}%", 100.0 * f.prob_reached),
                 s.horizon_year().to_string(),
+                percent(f.prob_reached),
                 year_or(f.median_year, &after),
                 range,
                 year_or(f.expected_path_year, &after),
@@ -69,7 +79,7 @@ pub fn render(results: &[RunResult], runs: u64, seed: u64, out: &Path) -> String
     let count = results.len();
     let plural = if count == 1 { "" } else { "s" };
     format!(
-        "tradesim: {count} scenario{plural}, {runs} runs each, seed {seed}\n\n{}\nP(reached): share of paths at or above the target by the horizon year (column 'by').\n\
+        "tradesim: {count} scenario{plural}, {runs} runs each, seed {seed}\n\n{}\nP(reached): share of paths that reach the target by the horizon. Years: first year at or above the target.\n\
          Results: {}/summary.csv and {}/<scenario>/{{first_passage,trajectory,shocks}}.csv\n",
         table(results),
         out.display(),
