@@ -20,7 +20,7 @@ fn human_number(x: f64) -> String {
 fn percent(p: f64) -> String {
     match 100.0 * p {
         x if x > 0.0 && x < 0.05 => "<0.1%".to_string(),
-        x if x < 100.0 && x >= 99.95 => ">99.9%".to_string(),
+        x if (99.95..100.0).contains(&x) => ">99.9%".to_string(),
         x => format!("{x:.1}%"),
     }
 }
