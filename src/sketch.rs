@@ -62,6 +62,38 @@ impl Sketch {
         self.count += 1;
     }
 
+    /// Adds every value of a slice whose smallest and largest are `min` and `max`. On an empty
+    /// sketch the window is first placed over the bulk of the values: all of them when they
+    /// span at most `MAX_PAGES` octaves, else the `MAX_PAGES` octaves around their median's,
+    /// so that a rare outlier arriving first cannot push the bulk out of the window.
+    pub fn add_all(&mut self, values: &[f64], min: f64, max: f64) {
+        if self.pages.is_empty() && !values.is_empty() {
+            let (low, high) = (split(min).0, split(max).0);
+            let first = if ((high - low) as usize) < MAX_PAGES {
+                low
+            } else {
+                let mut octaves = vec![0u32; 1 << 11];
+                for &v in values {
+                    octaves[split(v).0 as usize] += 1;
+                }
+                let half = values.len() / 2;
+                let mut seen = 0;
+                let median = octaves.iter().position(|&c| {
+                    seen += c as usize;
+                    seen > half
+                });
+                let median = median.unwrap_or(low as usize) as u32;
+                median.saturating_sub(MAX_PAGES as u32 / 2).max(low).min(high + 1 - MAX_PAGES as u32)
+            };
+            let last = high.min(first + MAX_PAGES as u32 - 1);
+            self.first_page = first;
+            self.pages = (first..=last).map(|_| empty_page()).collect();
+        }
+        for &v in values {
+            self.add(v);
+        }
+    }
+
     /// Extends the window to `page`, or counts the value below or above it when the window
     /// would exceed `MAX_PAGES` (then returns `None`).
     #[cold]
@@ -202,6 +234,23 @@ mod tests {
         merged.merge(&s);
         assert_eq!(merged.count(), 1006);
         assert!(merged.pages.len() <= MAX_PAGES);
+    }
+
+    #[test]
+    fn an_outlier_first_does_not_push_the_bulk_out_of_the_window() {
+        let mut values = vec![1e-300];
+        values.extend((0..1000).map(|i| 500.0 + f64::from(i)));
+        values.push(1e300);
+        let mut s = Sketch::new();
+        s.add_all(&values, 1e-300, 1e300);
+        assert_eq!(s.count(), 1002);
+        assert_eq!(s.quantile(0.0), Some(0.0));
+        assert_eq!(s.quantile(1.0), Some(f64::MAX));
+        let median = s.quantile(0.5).unwrap();
+        assert!((median / 1000.0 - 1.0).abs() < 0.002, "{median}");
+        let mut narrow = Sketch::new();
+        narrow.add_all(&values[1..1001], 500.0, 1499.0);
+        assert_eq!(narrow.quantile(0.0).map(|q| (q / 500.0 - 1.0).abs() < 1e-3), Some(true));
     }
 
     #[test]

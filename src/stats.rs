@@ -65,32 +65,33 @@ impl Stats {
         self.ended[(last - 1) * self.shocks + shock] += 1;
     }
 
-    /// Records the values `V(y)` of several paths in simulated year `k`.
+    /// Records the values `V(y)` of several paths in simulated year `k`: first the sums and
+    /// extremes (one pass, no memory traffic but the slice), then the sketch.
     pub(crate) fn record_values(&mut self, k: usize, values: &[f64], target: f64) {
         let i = k - 1;
-        let (mut min, mut max, mut above) = (self.value_min[i], self.value_max[i], 0u64);
-        let sketch = &mut self.sketches[i];
         // Four running sums in a fixed order: as deterministic as one, and not one long chain.
         let mut sums = [0.0; 4];
+        let (mut min, mut max, mut above) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
         let lanes = values.chunks_exact(4);
         let rest = lanes.remainder();
         for lane in lanes {
             for (sum, &v) in sums.iter_mut().zip(lane) {
                 *sum += v;
+                min = if v < min { v } else { min };
+                max = if v > max { v } else { max };
+                above += u64::from(v >= target);
             }
         }
         for (sum, &v) in sums.iter_mut().zip(rest) {
             *sum += v;
-        }
-        for &v in values {
             min = if v < min { v } else { min };
             max = if v > max { v } else { max };
             above += u64::from(v >= target);
-            sketch.add(v);
         }
+        self.sketches[i].add_all(values, min, max);
         self.value_sum[i] += (sums[0] + sums[1]) + (sums[2] + sums[3]);
-        self.value_min[i] = min;
-        self.value_max[i] = max;
+        self.value_min[i] = self.value_min[i].min(min);
+        self.value_max[i] = self.value_max[i].max(max);
         self.at_or_above[i] += above;
     }
 
