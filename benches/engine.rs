@@ -5,35 +5,26 @@
 //! Throughput is in path-years (runs × simulated years), the unit of benches/floor.rs too, so
 //! `engine/simulate/T` and `floor/every_year/T` compare directly: their ratio is what the model
 //! and the statistics cost on top of drawing the random numbers (scripts/bench.sh prints it).
-//! Samples are few and short so that the whole file runs in well under a minute.
+//! Samples are few so that the whole file runs in well under a minute. On a busy machine,
+//! `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall time (see benches/common/mod.rs).
+
+mod common;
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use common::{RUNS, SEED, THREADS, bench_scenario, group_name, pool};
+use criterion::measurement::Measurement;
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tradesim::engine;
-use tradesim::scenario::Scenario;
 use tradesim::stats::Summary;
 
-const RUNS: u64 = 100_000;
-const SEED: u64 = 1;
-const THREADS: [usize; 2] = [1, 2];
-
-fn bench_scenario() -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench_scenario.toml");
-    Scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a rayon pool")
-}
-
-fn engine(c: &mut Criterion) {
+fn engine<M: Measurement>(c: &mut Criterion<M>) {
     let scenario = bench_scenario();
-    let mut group = c.benchmark_group("engine");
+    let mut group = c.benchmark_group(group_name("engine"));
     group
         .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4))
         .throughput(Throughput::Elements(RUNS * u64::from(scenario.years())));
@@ -46,11 +37,12 @@ fn engine(c: &mut Criterion) {
     group.finish();
 
     let stats = engine::simulate(&scenario, RUNS, SEED);
-    let mut group = c.benchmark_group("summary");
+    let mut group = c.benchmark_group(group_name("summary"));
     group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
     group.bench_function("new", |b| b.iter(|| Summary::new(&scenario, black_box(&stats))));
     group.finish();
 }
 
-criterion_group!(benches, engine);
-criterion_main!(benches);
+fn main() {
+    common::main(engine, engine);
+}

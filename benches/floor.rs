@@ -18,20 +18,28 @@
 //!   per path for the bench scenario, against at most 22 + 17 + 7 = 46 in the engine.
 //! - `in_window`: a `start_draw(k)` only inside each shock's window: still an upper bound (no
 //!   state, so active years and exhausted shocks still draw), but a tighter one.
+//! - `growth_only`: the growth generator and its normals alone, no shock stream: the floor's
+//!   split between growth and shock draws.
 //!
 //! Neither draws durations: the engine draws one (`duration_draw`) per occurrence started, a
 //! handful per path at most, negligible beside the start draws.
 //!
-//! Each stream's draws are summed into an accumulator of its own (years in the outer loop, as in
-//! the engine) so that the additions form short independent chains rather than one long chain
-//! that would time the adder instead of the generators; the sums end in a `black_box`.
+//! Each stream's draws are summed into an accumulator of its own, years in the outer loop, so that
+//! the additions form short interleaved chains rather than one long chain that would time the
+//! adder instead of the generators; the sums end in a `black_box`. (The engine draws a path's
+//! growth first and then each shock's years in turn; the order does not change what is drawn.)
+//! On a busy machine, `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall time (see
+//! benches/common/mod.rs).
+
+mod common;
 
 use std::hint::black_box;
 use std::ops::RangeInclusive;
-use std::path::Path;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use common::{RUNS, SEED, THREADS, bench_scenario, group_name, pool};
+use criterion::measurement::Measurement;
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
@@ -39,15 +47,19 @@ use tradesim::engine::{BATCH_PATHS, batch_count};
 use tradesim::scenario::Scenario;
 use tradesim::streams::{ShockStream, StreamKey};
 
-const RUNS: u64 = 100_000;
-const SEED: u64 = 1;
-const THREADS: [usize; 2] = [1, 2];
-
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
     key: StreamKey,
     /// Simulated years `k` with a start draw.
     years: RangeInclusive<u32>,
+}
+
+/// Which start draws a floor takes (see the module's doc).
+#[derive(Clone, Copy)]
+enum Starts {
+    EveryYear,
+    InWindow,
+    None,
 }
 
 struct Floor {
@@ -57,19 +69,18 @@ struct Floor {
 }
 
 impl Floor {
-    fn new(scenario: &Scenario, seed: u64, in_window: bool) -> Self {
+    fn new(scenario: &Scenario, seed: u64, starts: Starts) -> Self {
         let years = scenario.years();
         let base_year = scenario.base_year();
         let shocks = scenario
             .shocks()
             .iter()
-            .filter(|s| s.probability() > 0.0 && s.probability() < 1.0)
+            .filter(|s| s.probability() > 0.0 && s.probability() < 1.0 && !matches!(starts, Starts::None))
             .map(|s| FloorShock {
                 key: StreamKey::new(seed, &format!("shock:{}", s.name())),
-                years: if in_window {
-                    (s.first_year() - base_year) as u32..=(s.last_year() - base_year) as u32
-                } else {
-                    1..=years
+                years: match starts {
+                    Starts::InWindow => (s.first_year() - base_year) as u32..=(s.last_year() - base_year) as u32,
+                    _ => 1..=years,
                 },
             })
             .collect();
@@ -107,19 +118,21 @@ impl Floor {
     }
 }
 
-fn floor(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench_scenario.toml");
-    let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut group = c.benchmark_group("floor");
+fn floor<M: Measurement>(c: &mut Criterion<M>) {
+    let scenario = bench_scenario();
+    let mut group = c.benchmark_group(group_name("floor"));
     group
         .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(RUNS * u64::from(scenario.years())));
-    for (name, in_window) in [("every_year", false), ("in_window", true)] {
-        let floor = Floor::new(&scenario, SEED, in_window);
+    for (name, starts) in
+        [("every_year", Starts::EveryYear), ("in_window", Starts::InWindow), ("growth_only", Starts::None)]
+    {
+        let floor = Floor::new(&scenario, SEED, starts);
         for threads in THREADS {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a rayon pool");
+            let pool = pool(threads);
             group.bench_with_input(BenchmarkId::new(name, threads), &threads, |b, _| {
                 b.iter(|| black_box(pool.install(|| floor.run(black_box(RUNS)))))
             });
@@ -128,5 +141,6 @@ fn floor(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, floor);
-criterion_main!(benches);
+fn main() {
+    common::main(floor, floor);
+}

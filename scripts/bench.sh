@@ -10,7 +10,9 @@
 #   scripts/bench.sh [RUNS=1000000] [REPEATS=5]
 #
 # Environment: SHARED_DIR (default: <repo>/../shared) locates the peer; CRITERION=0 skips the
-# criterion benchmarks. Builds go where cargo puts them (CARGO_TARGET_DIR is honoured).
+# criterion benchmarks; TRADESIM_BENCH_CLOCK=cpu has them time CPU time rather than wall time
+# (steadier on a busy machine; see benches/common/mod.rs). Builds go where cargo puts them
+# (CARGO_TARGET_DIR is honoured).
 # Peak memory against the number of runs, and a 100M-run timing: scripts/memory.sh.
 # Wall times are of the whole process, as a user sees them: start-up (Python and numpy import
 # for the peer) and writing the CSV files included. tradesim uses all cores by default; the peer
@@ -165,7 +167,8 @@ fi
 [[ ${CRITERION:-1} != 0 ]] || exit 0
 # Criterion: engine and floor from one run, so that both see the same state of the machine.
 # Results are read from criterion's estimates.json files newer than this run's start.
-echo "criterion (benches/engine.rs, benches/floor.rs; 100000 runs; medians):"
+if [[ ${TRADESIM_BENCH_CLOCK:-} == cpu ]]; then clock=cpu; else clock=wall; fi
+echo "criterion (benches/engine.rs, benches/floor.rs; 100000 runs; medians of $clock time):"
 touch "$tmp/stamp"
 if ! cargo bench --locked --bench engine --bench floor >"$tmp/criterion.log" 2>&1; then
     tail -n 30 "$tmp/criterion.log" | sed 's/^/  | /' >&2
@@ -173,8 +176,10 @@ if ! cargo bench --locked --bench engine --bench floor >"$tmp/criterion.log" 2>&
 fi
 py '
 import json, os, sys
-root, stamp = sys.argv[1], os.path.getmtime(sys.argv[2])
+root, stamp, suffix = sys.argv[1], os.path.getmtime(sys.argv[2]), sys.argv[3]
 def median(bench):
+    group, rest = bench.split("/", 1)
+    bench = f"{group}{suffix}/{rest}"
     path = os.path.join(root, bench, "new", "estimates.json")
     if not os.path.exists(path) or os.path.getmtime(path) < stamp:
         sys.exit(f"error: no fresh criterion result for {bench} ({path})")
@@ -192,6 +197,7 @@ for threads in (1, 2):
     engine = show(f"engine/simulate/{threads}")
     every = show(f"floor/every_year/{threads}")
     window = show(f"floor/in_window/{threads}")
+    show(f"floor/growth_only/{threads}")
     print(f"  engine/floor at {threads} thread(s): {engine / every:.2f}x the every-year floor, "
           f"{engine / window:.2f}x the in-window floor")
-' "$TARGET_DIR/criterion" "$tmp/stamp"
+' "$TARGET_DIR/criterion" "$tmp/stamp" "$([[ $clock == cpu ]] && echo _cpu || true)"

@@ -34,6 +34,11 @@ const GROSS_FLOOR: f64 = 0.01;
 /// when a scenario's growth would overflow a float.
 pub const LEVEL_CEILING: f64 = 1e250;
 
+/// The lowest level a path can take: 50 orders of magnitude below any target (inputs are at
+/// least [`crate::scenario::MIN_VALUE`]), so it never changes a first passage, and far above
+/// the subnormal floats, whose few digits would defeat the quantile sketch's precision.
+pub const LEVEL_FLOOR: f64 = 1e-250;
+
 /// The run was stopped by a signal before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("interrupted")]
@@ -386,7 +391,8 @@ impl Plan {
                 for index in 0..years {
                     let g = gross[index];
                     let next = value * if g > GROSS_FLOOR { g } else { GROSS_FLOOR };
-                    value = if next < LEVEL_CEILING { next } else { LEVEL_CEILING };
+                    let next = if next < LEVEL_CEILING { next } else { LEVEL_CEILING };
+                    value = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
                     if reached == NOT_YET && value >= target {
                         reached = index + 1;
                     }
@@ -398,7 +404,8 @@ impl Plan {
                 for index in 0..years {
                     let g = gross[index] + change[index];
                     let next = value * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[index];
-                    value = if next < cap[index] { next } else { cap[index] };
+                    let next = if next < cap[index] { next } else { cap[index] };
+                    value = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
                     if reached == NOT_YET && value >= target {
                         reached = index + 1;
                     }

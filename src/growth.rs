@@ -197,8 +197,10 @@ impl Growth {
             return Err(out_of_range("persistence", "within [0, 1)", persistence));
         }
         let long_run_mean = long_run.unwrap_or(first_year_mean);
-        if long_run_mean <= -1.0 {
-            return Err(out_of_range("long_run_mean", "greater than -1", long_run_mean));
+        // Lognormal growth takes ln(1 + m(k)), so every expected rate must stay above -1; the
+        // other distributions' rates are floored at -0.99 (SPEC §2 step 5) whatever they are.
+        if kind == DistributionKind::Lognormal && long_run_mean <= -1.0 {
+            return Err(out_of_range("long_run_mean", "greater than -1 for lognormal growth", long_run_mean));
         }
         if let Some(h) = half_life
             && h <= 0.0
@@ -334,6 +336,13 @@ mod tests {
         assert_eq!(err(GrowthParams { half_life: Some(0.0), ..lognormal(0.4, 0.1) }).key(), "half_life");
         let constant_with_sd = GrowthParams { distribution: DistributionKind::Constant, ..lognormal(0.4, 0.1) };
         assert!(matches!(err(constant_with_sd), Invalid::NotForDistribution { key: "sd", .. }));
+        let bounded_below_minus_one = GrowthParams {
+            distribution: DistributionKind::Uniform,
+            min: Some(-3.0),
+            max: Some(0.5),
+            ..GrowthParams::default()
+        };
+        assert!(Growth::new(bounded_below_minus_one).is_ok());
         let uniform_backwards = GrowthParams {
             distribution: DistributionKind::Uniform,
             min: Some(0.3),

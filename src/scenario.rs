@@ -24,7 +24,7 @@ pub const MAX_YEARS: i64 = 200;
 
 /// The range of `base_value`, `target_value` and `cap_value`: wide enough for any unit, and
 /// far enough inside the range of a float that no figure can overflow (see
-/// [`crate::engine::LEVEL_CEILING`]).
+/// [`crate::engine::LEVEL_CEILING`] and [`crate::engine::LEVEL_FLOOR`]).
 pub const MIN_VALUE: f64 = 1e-200;
 pub const MAX_VALUE: f64 = 1e200;
 

@@ -1,38 +1,34 @@
-//! A mergeable quantile sketch for the value quantiles of SPEC §3 (`p05` .. `p95` of `V(y)`),
-//! whose relative error is at most 2^-11 (0.05%), inside the 0.1% the contract allows.
+//! A mergeable quantile sketch for the value quantiles of SPEC §3 (`p05` .. `p95` of `V(y)`).
 //!
-//! A value's bucket is read straight off its IEEE-754 bits: the exponent picks a page and the
-//! top ten mantissa bits a slot, so every bucket spans a relative width of at most 2^-10 and no
-//! `log` is taken on the hot path. Counts are integers, so merging is exact and order-free.
-//! Memory grows with the number of octaves the values span (8 KiB each), never with the runs,
-//! and is bounded: a sketch keeps at most [`MAX_PAGES`] octaves (values spanning up to
-//! 2^48 = 2.8e14-fold). Values beyond that window, which only absurd scenarios produce, are
-//! counted below or above it; a quantile that falls among them is reported as the year's
-//! minimum or maximum, exact, by the caller.
+//! A value's bucket is read straight off its IEEE-754 bits, with no `log` on the hot path: the
+//! bits above the top `10 - coarseness` mantissa bits form the bucket key. At full resolution
+//! (coarseness 0) a bucket spans a relative width of at most 2^-10, so its middle is within
+//! 2^-11 (0.05%) of every value in it. Counts are integers: merging is exact and order-free.
+//!
+//! Buckets live in pages of 1024; a sketch keeps at most [`MAX_PAGES`] pages (512 KiB), a
+//! window that grows with the values and never with the runs. At full resolution that covers
+//! values spanning at least 2^63-fold; when a year's values span more, the sketch halves its
+//! resolution (coarseness 1: relative error at most 2^-10 = 0.098%, still within the contract's
+//! 0.1%, for spans up to 2^126), and so on. Only scenarios whose values in one year span more
+//! than 2^126 (8e37)-fold get quantiles coarser than 0.1%: each halving doubles the bound.
 
-const SLOT_BITS: u32 = 10;
-const SLOTS: usize = 1 << SLOT_BITS;
-const MANTISSA_BITS: u32 = 52;
+const PAGE_BITS: u32 = 10;
+const SLOTS: usize = 1 << PAGE_BITS;
+/// Bucket keys at full resolution are the float's bits shifted right by this.
+const FINE_SHIFT: u32 = 52 - PAGE_BITS;
 
-/// The most octaves (pages of 8 KiB) one sketch keeps.
-pub const MAX_PAGES: usize = 48;
+/// The most pages of 1024 buckets one sketch keeps.
+pub const MAX_PAGES: usize = 64;
 
 /// Counts of non-negative values by logarithmic bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sketch {
-    /// The exponent field of `pages[0]`.
-    first_page: u32,
+    /// Each level halves the resolution: bucket keys are `bits >> (FINE_SHIFT + coarseness)`.
+    coarseness: u32,
+    /// The page number (`key >> PAGE_BITS`) of `pages[0]`.
+    first_page: u64,
     pages: Vec<Box<[u64; SLOTS]>>,
     count: u64,
-    /// Values below / above the window of pages, once it has reached `MAX_PAGES`.
-    below: u64,
-    above: u64,
-}
-
-#[inline(always)]
-fn split(value: f64) -> (u32, usize) {
-    let bits = value.to_bits();
-    ((bits >> MANTISSA_BITS) as u32, ((bits >> (MANTISSA_BITS - SLOT_BITS)) as usize) & (SLOTS - 1))
 }
 
 fn empty_page() -> Box<[u64; SLOTS]> {
@@ -48,126 +44,136 @@ impl Sketch {
         self.count
     }
 
+    /// The bound on the relative error of [`Sketch::quantile`]: 2^-11 at full resolution.
+    pub fn relative_error(&self) -> f64 {
+        (2.0f64).powi(-(11 - self.coarseness as i32))
+    }
+
+    #[inline(always)]
+    fn key(&self, value: f64) -> u64 {
+        value.to_bits() >> (FINE_SHIFT + self.coarseness)
+    }
+
     /// Adds one value. Values must be non-negative and not NaN (trade levels always are).
     #[inline]
     pub fn add(&mut self, value: f64) {
         debug_assert!(value >= 0.0, "sketch takes non-negative values, got {value}");
-        let (page, slot) = split(value);
-        let index = page.wrapping_sub(self.first_page) as usize;
+        let key = self.key(value);
+        let index = (key >> PAGE_BITS).wrapping_sub(self.first_page) as usize;
         if index < self.pages.len() {
-            self.pages[index][slot] += 1;
-        } else if let Some(page) = self.grow_to(page) {
-            page[slot] += 1;
+            self.pages[index][key as usize & (SLOTS - 1)] += 1;
+        } else {
+            self.add_outside(value);
         }
         self.count += 1;
     }
 
-    /// Adds every value of a slice whose smallest and largest are `min` and `max`. On an empty
-    /// sketch the window is first placed over the bulk of the values: all of them when they
-    /// span at most `MAX_PAGES` octaves, else the `MAX_PAGES` octaves around their median's,
-    /// so that a rare outlier arriving first cannot push the bulk out of the window.
+    #[cold]
+    fn add_outside(&mut self, value: f64) {
+        self.cover(self.key(value));
+        let key = self.key(value);
+        let index = ((key >> PAGE_BITS) - self.first_page) as usize;
+        self.pages[index][key as usize & (SLOTS - 1)] += 1;
+    }
+
+    /// Adds every value of a slice whose smallest and largest are `min` and `max`, sizing the
+    /// window for the whole slice first.
     pub fn add_all(&mut self, values: &[f64], min: f64, max: f64) {
-        if self.pages.is_empty() && !values.is_empty() {
-            let (low, high) = (split(min).0, split(max).0);
-            let first = if ((high - low) as usize) < MAX_PAGES {
-                low
-            } else {
-                let mut octaves = vec![0u32; 1 << 11];
-                for &v in values {
-                    octaves[split(v).0 as usize] += 1;
-                }
-                let half = values.len() / 2;
-                let mut seen = 0;
-                let median = octaves.iter().position(|&c| {
-                    seen += c as usize;
-                    seen > half
-                });
-                let median = median.unwrap_or(low as usize) as u32;
-                median.saturating_sub(MAX_PAGES as u32 / 2).max(low).min(high + 1 - MAX_PAGES as u32)
-            };
-            let last = high.min(first + MAX_PAGES as u32 - 1);
-            self.first_page = first;
-            self.pages = (first..=last).map(|_| empty_page()).collect();
+        if !values.is_empty() {
+            self.cover(self.key(min));
+            self.cover(self.key(max));
         }
         for &v in values {
             self.add(v);
         }
     }
 
-    /// Extends the window to `page`, or counts the value below or above it when the window
-    /// would exceed `MAX_PAGES` (then returns `None`).
-    #[cold]
-    fn grow_to(&mut self, page: u32) -> Option<&mut [u64; SLOTS]> {
-        let first = self.first_page;
-        let last = first + self.pages.len() as u32;
-        if !self.pages.is_empty() && (page.max(last) - page.min(first)) as usize >= MAX_PAGES {
-            if page < first {
-                self.below += 1
-            } else {
-                self.above += 1
-            }
-            return None;
-        }
+    /// Grows the window to hold bucket `key` (at the current resolution), halving the
+    /// resolution as often as needed to stay within `MAX_PAGES`.
+    fn cover(&mut self, mut key: u64) {
+        let mut page = key >> PAGE_BITS;
         if self.pages.is_empty() {
             self.first_page = page;
             self.pages.push(empty_page());
-        } else if page < self.first_page {
-            let extra = (self.first_page - page) as usize;
-            self.pages.splice(0..0, (0..extra).map(|_| empty_page()));
-            self.first_page = page;
-        } else {
-            let needed = (page - self.first_page) as usize + 1;
-            self.pages.resize_with(needed, empty_page);
+            return;
         }
-        Some(&mut self.pages[(page - self.first_page) as usize])
+        loop {
+            let first = self.first_page.min(page);
+            let last = (self.first_page + self.pages.len() as u64 - 1).max(page);
+            if (last - first + 1) as usize <= MAX_PAGES {
+                if page < self.first_page {
+                    let extra = (self.first_page - page) as usize;
+                    self.pages.splice(0..0, (0..extra).map(|_| empty_page()));
+                    self.first_page = page;
+                } else if page >= self.first_page + self.pages.len() as u64 {
+                    self.pages.resize_with((page - self.first_page + 1) as usize, empty_page);
+                }
+                return;
+            }
+            self.coarsen();
+            key >>= 1;
+            page = key >> PAGE_BITS;
+        }
+    }
+
+    /// Halves the resolution: bucket `key` becomes `key >> 1`.
+    fn coarsen(&mut self) {
+        let first_key = self.first_page << PAGE_BITS;
+        let new_first_page = self.first_page >> 1;
+        let new_last_page = ((first_key + (self.pages.len() * SLOTS) as u64 - 1) >> 1) >> PAGE_BITS;
+        let mut pages: Vec<Box<[u64; SLOTS]>> = (new_first_page..=new_last_page).map(|_| empty_page()).collect();
+        for (offset, page) in self.pages.iter().enumerate() {
+            for (slot, &count) in page.iter().enumerate().filter(|(_, c)| **c > 0) {
+                let key = (first_key + (offset * SLOTS + slot) as u64) >> 1;
+                pages[((key >> PAGE_BITS) - new_first_page) as usize][key as usize & (SLOTS - 1)] += count;
+            }
+        }
+        self.pages = pages;
+        self.first_page = new_first_page;
+        self.coarseness += 1;
     }
 
     /// Adds every count of `other` (exact and independent of order).
     pub fn merge(&mut self, other: &Sketch) {
+        if other.count == 0 {
+            return;
+        }
+        if self.pages.is_empty() {
+            self.coarseness = self.coarseness.max(other.coarseness);
+        }
+        while self.coarseness < other.coarseness {
+            self.coarsen();
+        }
         for (offset, page) in other.pages.iter().enumerate() {
-            let number = other.first_page + offset as u32;
-            if page.iter().all(|&c| c == 0) {
-                continue;
-            }
-            let index = number.wrapping_sub(self.first_page) as usize;
-            let in_window = index < self.pages.len();
-            match if in_window { Some(&mut *self.pages[index]) } else { self.grow_to(number) } {
-                Some(target) => target.iter_mut().zip(page.iter()).for_each(|(t, c)| *t += c),
-                // grow_to counted one value out of the window; count the whole page.
-                None => {
-                    let n: u64 = page.iter().sum();
-                    if number < self.first_page { self.below += n - 1 } else { self.above += n - 1 }
-                }
+            let first_key = (other.first_page + offset as u64) << PAGE_BITS;
+            for (slot, &count) in page.iter().enumerate().filter(|(_, c)| **c > 0) {
+                // `other`'s key, brought to this sketch's resolution (which covering may lower).
+                let key_in_other = first_key + slot as u64;
+                self.cover(key_in_other >> (self.coarseness - other.coarseness));
+                let key = key_in_other >> (self.coarseness - other.coarseness);
+                let index = ((key >> PAGE_BITS) - self.first_page) as usize;
+                self.pages[index][key as usize & (SLOTS - 1)] += count;
             }
         }
-        self.below += other.below;
-        self.above += other.above;
         self.count += other.count;
     }
 
-    /// The value at 0-based rank `floor(q * (count - 1))`, to within a relative 2^-11: the
-    /// middle of its bucket; 0 or `f64::MAX` when that rank lies below or above the window.
-    /// `None` when the sketch is empty.
+    /// The value at 0-based rank `floor(q * (count - 1))`, to within [`Sketch::relative_error`]:
+    /// the middle of its bucket. `None` when the sketch is empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         if self.count == 0 {
             return None;
         }
         let rank = (q.clamp(0.0, 1.0) * (self.count - 1) as f64).floor() as u64;
-        if rank < self.below {
-            return Some(0.0);
-        }
-        if rank >= self.count - self.above {
-            return Some(f64::MAX);
-        }
-        let mut seen = self.below;
+        let shift = FINE_SHIFT + self.coarseness;
+        let mut seen = 0u64;
         for (offset, page) in self.pages.iter().enumerate() {
             for (slot, &c) in page.iter().enumerate() {
                 seen += c;
                 if seen > rank {
-                    let bits = ((u64::from(self.first_page) + offset as u64) << MANTISSA_BITS)
-                        | ((slot as u64) << (MANTISSA_BITS - SLOT_BITS));
-                    let low = f64::from_bits(bits);
-                    let high = f64::from_bits(bits + (1 << (MANTISSA_BITS - SLOT_BITS)));
+                    let key = ((self.first_page + offset as u64) << PAGE_BITS) + slot as u64;
+                    let low = f64::from_bits(key << shift);
+                    let high = f64::from_bits((key + 1) << shift);
                     return Some(if high.is_finite() { low + (high - low) / 2.0 } else { low });
                 }
             }
@@ -180,15 +186,19 @@ impl Sketch {
 mod tests {
     use super::*;
 
+    fn exact(values: &[f64], q: f64) -> f64 {
+        values[(q * (values.len() - 1) as f64).floor() as usize]
+    }
+
     #[test]
     fn quantiles_are_within_relative_error_of_exact_order_statistics() {
         let values: Vec<f64> = (1..=10_000).map(|i| 0.37 * 1.0007f64.powi(i)).collect();
         let mut sketch = Sketch::new();
         values.iter().for_each(|&v| sketch.add(v));
+        assert_eq!(sketch.relative_error(), 1.0 / 2048.0);
         for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
-            let exact = values[(q * (values.len() - 1) as f64).floor() as usize];
-            let got = sketch.quantile(q).unwrap();
-            assert!(((got - exact) / exact).abs() <= 1.0 / 2048.0, "q={q}: {got} vs {exact}");
+            let (got, want) = (sketch.quantile(q).unwrap(), exact(&values, q));
+            assert!(((got - want) / want).abs() <= 1.0 / 2048.0, "q={q}: {got} vs {want}");
         }
     }
 
@@ -216,41 +226,43 @@ mod tests {
     }
 
     #[test]
-    fn memory_is_bounded_and_outliers_fall_to_the_ends() {
-        let mut s = Sketch::new();
-        for i in 0..1000 {
-            s.add(1.0 + f64::from(i) / 1000.0);
+    fn wide_spans_halve_the_resolution_and_keep_memory_bounded() {
+        // 1e-300 .. 1e300 spans about 2^1993: five halvings bring it within 64 pages.
+        let values: Vec<f64> = (0..=6000).map(|i| 10f64.powf(-300.0 + f64::from(i) * 0.1)).collect();
+        let mut sketch = Sketch::new();
+        sketch.add_all(&values, values[0], values[6000]);
+        assert!(sketch.pages.len() <= MAX_PAGES);
+        assert_eq!(sketch.count(), 6001);
+        for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
+            let (got, want) = (sketch.quantile(q).unwrap(), exact(&values, q));
+            assert!(((got - want) / want).abs() <= sketch.relative_error(), "q={q}: {got} vs {want}");
         }
-        for e in [-300, -200, 100, 200, 300] {
-            s.add(10f64.powi(e));
+        // Spans up to 2^126 keep the contract's 0.1%.
+        let values: Vec<f64> = (0..=1260).map(|i| 2f64.powf(f64::from(i) * 0.1)).collect();
+        let mut sketch = Sketch::new();
+        values.iter().for_each(|&v| sketch.add(v));
+        assert!(sketch.relative_error() <= 0.001);
+        for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
+            let (got, want) = (sketch.quantile(q).unwrap(), exact(&values, q));
+            assert!(((got - want) / want).abs() <= 0.001, "q={q}: {got} vs {want}");
         }
-        assert!(s.pages.len() <= MAX_PAGES);
-        assert_eq!(s.quantile(0.0), Some(0.0));
-        assert_eq!(s.quantile(1.0), Some(f64::MAX));
-        let median = s.quantile(0.5).unwrap();
-        assert!((median - 1.5).abs() < 0.01, "{median}");
-        let mut merged = Sketch::new();
-        merged.add(1e-250);
-        merged.merge(&s);
-        assert_eq!(merged.count(), 1006);
-        assert!(merged.pages.len() <= MAX_PAGES);
     }
 
     #[test]
-    fn an_outlier_first_does_not_push_the_bulk_out_of_the_window() {
-        let mut values = vec![1e-300];
-        values.extend((0..1000).map(|i| 500.0 + f64::from(i)));
-        values.push(1e300);
-        let mut s = Sketch::new();
-        s.add_all(&values, 1e-300, 1e300);
-        assert_eq!(s.count(), 1002);
-        assert_eq!(s.quantile(0.0), Some(0.0));
-        assert_eq!(s.quantile(1.0), Some(f64::MAX));
-        let median = s.quantile(0.5).unwrap();
-        assert!((median / 1000.0 - 1.0).abs() < 0.002, "{median}");
-        let mut narrow = Sketch::new();
-        narrow.add_all(&values[1..1001], 500.0, 1499.0);
-        assert_eq!(narrow.quantile(0.0).map(|q| (q / 500.0 - 1.0).abs() < 1e-3), Some(true));
+    fn merging_sketches_of_different_resolution() {
+        let narrow: Vec<f64> = (0..1000).map(|i| 100.0 + f64::from(i)).collect();
+        let (mut fine, mut coarse) = (Sketch::new(), Sketch::new());
+        narrow.iter().for_each(|&v| fine.add(v));
+        coarse.add_all(&[1e-200, 1e200], 1e-200, 1e200);
+        assert!(coarse.coarseness > 0);
+        let mut a = fine.clone();
+        a.merge(&coarse);
+        let mut b = coarse.clone();
+        b.merge(&fine);
+        assert_eq!(a, b);
+        assert_eq!(a.count(), 1002);
+        let median = a.quantile(0.5).unwrap();
+        assert!((median / 600.0 - 1.0).abs() <= a.relative_error() + 0.001, "{median}");
     }
 
     #[test]

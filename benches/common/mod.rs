@@ -1,0 +1,90 @@
+//! What benches/engine.rs and benches/floor.rs share: the bench scenario, fixed-size rayon pools,
+//! and the choice of clock.
+//!
+//! By default criterion times wall-clock time. On a busy machine (other builds on the same cores)
+//! wall time counts the time a benchmark waited for a core; `TRADESIM_BENCH_CLOCK=cpu` times the
+//! process's CPU time (user + system, all threads) instead, which waiting does not inflate. CPU
+//! time is the figure to trust for the 1-thread benchmarks on a shared machine; for 2 threads it
+//! is the work of both threads (and rayon's idle spinning), not the elapsed time. Results under
+//! the CPU clock go to groups named `<group>_cpu`, apart from the wall-clock ones.
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::Criterion;
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use tradesim::scenario::Scenario;
+
+pub const RUNS: u64 = 100_000;
+pub const SEED: u64 = 1;
+pub const THREADS: [usize; 2] = [1, 2];
+
+pub fn bench_scenario() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench_scenario.toml");
+    Scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a rayon pool")
+}
+
+fn cpu_clock() -> bool {
+    std::env::var("TRADESIM_BENCH_CLOCK").is_ok_and(|v| v == "cpu")
+}
+
+/// The name of a benchmark group under the clock in use.
+pub fn group_name(name: &str) -> String {
+    if cpu_clock() { format!("{name}_cpu") } else { name.to_string() }
+}
+
+/// Runs the benchmarks with the clock that `TRADESIM_BENCH_CLOCK` asks for (criterion's
+/// `criterion_main!`, with a choice of measurement).
+pub fn main(wall: fn(&mut Criterion<WallTime>), cpu: fn(&mut Criterion<CpuTime>)) {
+    if cpu_clock() {
+        let mut c = Criterion::default().with_measurement(CpuTime).configure_from_args();
+        cpu(&mut c);
+        c.final_summary();
+    } else {
+        let mut c = Criterion::default().configure_from_args();
+        wall(&mut c);
+        c.final_summary();
+    }
+}
+
+/// The CPU time of the whole process (`CLOCK_PROCESS_CPUTIME_ID`).
+pub struct CpuTime;
+
+fn process_cpu_time() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec for the call to write.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// Durations print the same under either clock.
+static DURATIONS: WallTime = WallTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        process_cpu_time()
+    }
+    fn end(&self, start: Duration) -> Duration {
+        process_cpu_time().saturating_sub(start)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        DURATIONS.formatter()
+    }
+}
