@@ -97,14 +97,22 @@ pub fn simulate_batches(
     }
 }
 
-/// The gross growth factor `1 + r(k)` of SPEC §2 steps 2–4 for every simulated year of one
-/// path, one implementation per distribution so the hot loop is compiled for each.
+/// Paths simulated in lockstep. Each path is a chain of dependent steps (its generator, its
+/// AR(1) surprise, its level); interleaving a few independent paths lets the processor overlap
+/// their latencies. Every path still takes exactly its own operations, so the results are the
+/// same bits as one at a time.
+const LANES: usize = 4;
+
+/// The gross growth factor `1 + r(k)` of SPEC §2 steps 2–4 for every simulated year of `L`
+/// paths, one implementation per distribution so the hot loop is compiled for each.
 trait Rates: Sync {
-    /// Fills `gross[k - 1] = 1 + r(k)` for `k = 1 ..= gross.len()`.
-    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]);
+    /// Fills `gross[(k - 1) * L + lane] = 1 + r(k)` for `k = 1 ..= gross.len() / L`, drawing
+    /// lane `lane`'s surprises from `rngs[lane]`.
+    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]);
 }
 
-/// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`.
+/// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`
+/// (with `phi = 0` this is `0 * z + 1 * e = e` exactly).
 struct Ar1 {
     persistence: f64,
     fresh: f64,
@@ -115,20 +123,24 @@ impl Ar1 {
         Ar1 { persistence, fresh: (1.0 - persistence * persistence).sqrt() }
     }
 
-    /// Calls `each(k - 1, z(k))` for every year in order.
+    /// Calls `each((k - 1) * L + lane, z(k))` for every year in order, lanes interleaved.
     #[inline(always)]
-    fn for_each(&self, rng: &mut Xoshiro256PlusPlus, years: usize, mut each: impl FnMut(usize, f64)) {
-        let mut z: f64 = rng.sample(StandardNormal);
-        each(0, z);
-        if self.persistence == 0.0 {
-            for i in 1..years {
-                each(i, rng.sample(StandardNormal));
-            }
-        } else {
-            for i in 1..years {
-                let e: f64 = rng.sample(StandardNormal);
-                z = self.persistence * z + self.fresh * e;
-                each(i, z);
+    fn for_each<const L: usize>(
+        &self,
+        rngs: &mut [Xoshiro256PlusPlus; L],
+        years: usize,
+        mut each: impl FnMut(usize, f64),
+    ) {
+        let mut z = [0.0; L];
+        for lane in 0..L {
+            z[lane] = rngs[lane].sample(StandardNormal);
+            each(lane, z[lane]);
+        }
+        for i in 1..years {
+            for lane in 0..L {
+                let e: f64 = rngs[lane].sample(StandardNormal);
+                z[lane] = self.persistence * z[lane] + self.fresh * e;
+                each(i * L + lane, z[lane]);
             }
         }
     }
@@ -141,8 +153,10 @@ struct Constant {
 
 impl Rates for Constant {
     #[inline(always)]
-    fn fill(&self, _: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
-        gross.copy_from_slice(&self.gross);
+    fn fill<const L: usize>(&self, _: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+        for (year, &g) in gross.chunks_exact_mut(L).zip(&self.gross) {
+            year.fill(g);
+        }
     }
 }
 
@@ -155,8 +169,9 @@ struct Normal {
 
 impl Rates for Normal {
     #[inline(always)]
-    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
-        self.ar.for_each(rng, gross.len(), |i, z| gross[i] = self.gross_mean[i] + self.sd * z);
+    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+        let years = gross.len() / L;
+        self.ar.for_each(rngs, years, |j, z| gross[j] = self.gross_mean[j / L] + self.sd * z);
     }
 }
 
@@ -169,8 +184,9 @@ struct Lognormal {
 
 impl Rates for Lognormal {
     #[inline(always)]
-    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
-        self.ar.for_each(rng, gross.len(), |i, z| gross[i] = self.mu[i] + self.s[i] * z);
+    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+        let years = gross.len() / L;
+        self.ar.for_each(rngs, years, |j, z| gross[j] = self.mu[j / L] + self.s[j / L] * z);
         fastexp::exp_in_place(gross);
     }
 }
@@ -183,9 +199,11 @@ struct Bounded<D> {
 
 impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
     #[inline(always)]
-    fn fill(&self, rng: &mut Xoshiro256PlusPlus, gross: &mut [f64]) {
-        for (g, shift) in gross.iter_mut().zip(&self.gross_shift) {
-            *g = self.distribution.sample(rng) + shift;
+    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+        for (year, shift) in gross.chunks_exact_mut(L).zip(&self.gross_shift) {
+            for (g, rng) in year.iter_mut().zip(rngs.iter_mut()) {
+                *g = self.distribution.sample(rng) + shift;
+            }
         }
     }
 }
@@ -210,7 +228,8 @@ struct ShockPlan {
     cap: f64,
 }
 
-/// One path's per-year effects of all shocks (SPEC §2 steps 5–7), indexed by `k - 1`.
+/// The per-year effects of all shocks (SPEC §2 steps 5–7) on a group of `L` paths, indexed
+/// like the rates: `(k - 1) * L + lane`.
 struct Effects {
     growth_change: Vec<f64>,
     factor: Vec<f64>,
@@ -218,8 +237,8 @@ struct Effects {
 }
 
 impl Effects {
-    fn new(years: usize) -> Self {
-        Effects { growth_change: vec![0.0; years], factor: vec![1.0; years], cap: vec![f64::INFINITY; years] }
+    fn new(len: usize) -> Self {
+        Effects { growth_change: vec![0.0; len], factor: vec![1.0; len], cap: vec![LEVEL_CEILING; len] }
     }
 
     fn clear(&mut self) {
@@ -306,21 +325,20 @@ impl Plan {
         // Year-major: the values of one year are contiguous, so recording them touches one
         // year's sketch at a time (it stays in cache) instead of all of them per path.
         let mut values = vec![0.0; years * n];
-        let mut gross = vec![0.0; years];
-        let mut effects = Effects::new(years);
-        for (i, path) in paths.enumerate() {
+        let mut scratch = Scratch { gross: vec![0.0; years * LANES], effects: Effects::new(years * LANES) };
+        let mut i = 0;
+        while i < n {
             if i % 1024 == 0 && stop.load(Ordering::Relaxed) {
                 return stats;
             }
-            rates.fill(&mut self.growth_key.growth_rng(path), &mut gross);
-            let reached = if self.shocks.is_empty() {
-                self.walk(&gross, None, &mut values[i..], n)
+            let path = paths.start + i as u64;
+            if i + LANES <= n {
+                self.group::<R, LANES>(rates, path, &mut values[i..], n, &mut scratch, &mut stats);
+                i += LANES;
             } else {
-                effects.clear();
-                self.shock_effects(path, &mut effects, &mut stats);
-                self.walk(&gross, Some(&effects), &mut values[i..], n)
-            };
-            stats.record_path(reached);
+                self.group::<R, 1>(rates, path, &mut values[i..], n, &mut scratch, &mut stats);
+                i += 1;
+            }
         }
         for (k, year_values) in values.chunks_exact(n).enumerate() {
             stats.record_values(k + 1, year_values, self.target);
@@ -328,11 +346,42 @@ impl Plan {
         stats
     }
 
-    /// SPEC §2 step 1 for every shock of one path, in file order: when its occurrences start
-    /// and end, and what they do to each year (`effects`, steps 5–7). Shocks do not depend on
-    /// the level, so they are drawn before it is computed.
+    /// Simulates paths `first ..first + L` in lockstep; path `first + lane`'s level in year `k`
+    /// goes to `values[(k - 1) * stride + lane]`.
     #[inline(always)]
-    fn shock_effects(&self, path: u64, effects: &mut Effects, stats: &mut Stats) {
+    fn group<R: Rates, const L: usize>(
+        &self,
+        rates: &R,
+        first: u64,
+        values: &mut [f64],
+        stride: usize,
+        scratch: &mut Scratch,
+        stats: &mut Stats,
+    ) {
+        let years = self.years as usize;
+        let gross = &mut scratch.gross[..years * L];
+        let mut rngs: [Xoshiro256PlusPlus; L] =
+            std::array::from_fn(|lane| self.growth_key.growth_rng(first + lane as u64));
+        rates.fill(&mut rngs, gross);
+        let effects = if self.shocks.is_empty() {
+            None
+        } else {
+            scratch.effects.clear();
+            for lane in 0..L {
+                self.shock_effects::<L>(first + lane as u64, lane, &mut scratch.effects, stats);
+            }
+            Some(&scratch.effects)
+        };
+        for reached in self.walk::<L>(gross, effects, values, stride) {
+            stats.record_path(reached);
+        }
+    }
+
+    /// SPEC §2 step 1 for every shock of one path (lane `lane` of a group of `L`), in file
+    /// order: when its occurrences start and end, and what they do to each year (`effects`,
+    /// steps 5–7). Shocks do not depend on the level, so they are drawn before it is computed.
+    #[inline(always)]
+    fn shock_effects<const L: usize>(&self, path: u64, lane: usize, effects: &mut Effects, stats: &mut Stats) {
         let years = self.years;
         for (s, shock) in self.shocks.iter().enumerate() {
             if shock.probability <= 0.0 {
@@ -354,16 +403,22 @@ impl Plan {
                 let last = k.saturating_add(duration - 1).min(years);
                 count += 1;
                 stats.record_occurrence(s, k as usize, last as usize);
-                let (first_i, last_i) = (k as usize - 1, last as usize - 1);
-                effects.factor[first_i] *= shock.start_factor;
-                if (last as usize) < years as usize && shock.recovery_factor != 1.0 {
-                    effects.factor[last_i + 1] *= shock.recovery_factor;
+                // Effects of simulated year j sit at (j - 1) * L + lane.
+                let at = |j: u32| (j as usize - 1) * L + lane;
+                effects.factor[at(k)] *= shock.start_factor;
+                if last < years && shock.recovery_factor != 1.0 {
+                    effects.factor[at(last + 1)] *= shock.recovery_factor;
                 }
                 if shock.growth_change != 0.0 {
-                    effects.growth_change[first_i..=last_i].iter_mut().for_each(|g| *g += shock.growth_change);
+                    for j in k..=last {
+                        effects.growth_change[at(j)] += shock.growth_change;
+                    }
                 }
                 if shock.cap.is_finite() {
-                    effects.cap[first_i..=last_i].iter_mut().for_each(|c| *c = c.min(shock.cap));
+                    for j in k..=last {
+                        let c = &mut effects.cap[at(j)];
+                        *c = c.min(shock.cap);
+                    }
                 }
                 if last >= years {
                     break;
@@ -374,45 +429,52 @@ impl Plan {
         }
     }
 
-    /// SPEC §2 steps 5–8 for one path: the level year by year, written to
-    /// `values[(k - 1) * stride]`; returns the first-passage year index (0 = base year).
-    /// (`a > b` comparisons rather than f64::max/min: no NaN can occur here, and they compile
-    /// to one instruction each; plain index loops over equal-length slices need no bounds
-    /// checks.)
+    /// SPEC §2 steps 5–8 for `L` paths in lockstep: the levels year by year, written to
+    /// `values[(k - 1) * stride + lane]`; returns each path's first-passage year index
+    /// (0 = base year). (`a > b` comparisons rather than f64::max/min: no NaN can occur here,
+    /// and they compile to one instruction each.)
     #[inline(always)]
-    fn walk(&self, gross: &[f64], effects: Option<&Effects>, values: &mut [f64], stride: usize) -> Option<usize> {
+    fn walk<const L: usize>(
+        &self,
+        gross: &[f64],
+        effects: Option<&Effects>,
+        values: &mut [f64],
+        stride: usize,
+    ) -> [Option<usize>; L] {
         const NOT_YET: usize = usize::MAX;
-        let years = gross.len();
+        let years = gross.len() / L;
         let target = self.target;
-        let mut value = self.base_value;
-        let mut reached = if value >= target { 0 } else { NOT_YET };
-        match effects {
-            None => {
-                for index in 0..years {
-                    let g = gross[index];
-                    let next = value * if g > GROSS_FLOOR { g } else { GROSS_FLOOR };
-                    let next = if next < LEVEL_CEILING { next } else { LEVEL_CEILING };
-                    value = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
-                    if reached == NOT_YET && value >= target {
-                        reached = index + 1;
+        let mut value = [self.base_value; L];
+        let mut reached = [if self.base_value >= target { 0 } else { NOT_YET }; L];
+        for index in 0..years {
+            let row = &mut values[index * stride..][..L];
+            for lane in 0..L {
+                let j = index * L + lane;
+                let next = match effects {
+                    None => {
+                        let g = gross[j];
+                        let next = value[lane] * if g > GROSS_FLOOR { g } else { GROSS_FLOOR };
+                        if next < LEVEL_CEILING { next } else { LEVEL_CEILING }
                     }
-                    values[index * stride] = value;
-                }
-            }
-            Some(e) => {
-                let (change, factor, cap) = (&e.growth_change[..years], &e.factor[..years], &e.cap[..years]);
-                for index in 0..years {
-                    let g = gross[index] + change[index];
-                    let next = value * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[index];
-                    let next = if next < cap[index] { next } else { cap[index] };
-                    value = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
-                    if reached == NOT_YET && value >= target {
-                        reached = index + 1;
+                    Some(e) => {
+                        let g = gross[j] + e.growth_change[j];
+                        let next = value[lane] * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * e.factor[j];
+                        if next < e.cap[j] { next } else { e.cap[j] }
                     }
-                    values[index * stride] = value;
+                };
+                value[lane] = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
+                if reached[lane] == NOT_YET && value[lane] >= target {
+                    reached[lane] = index + 1;
                 }
+                row[lane] = value[lane];
             }
         }
-        (reached != NOT_YET).then_some(reached)
+        reached.map(|r| (r != NOT_YET).then_some(r))
     }
+}
+
+/// Per-thread working memory for a batch: one group's rates and shock effects.
+struct Scratch {
+    gross: Vec<f64>,
+    effects: Effects,
 }

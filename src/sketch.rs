@@ -25,14 +25,11 @@ pub const MAX_PAGES: usize = 64;
 pub struct Sketch {
     /// Each level halves the resolution: bucket keys are `bits >> (FINE_SHIFT + coarseness)`.
     coarseness: u32,
-    /// The page number (`key >> PAGE_BITS`) of `pages[0]`.
+    /// The page number (`key >> PAGE_BITS`) of the first page of `counts`.
     first_page: u64,
-    pages: Vec<Box<[u64; SLOTS]>>,
+    /// Whole pages of `SLOTS` counts, contiguous: bucket `key` is at `key - first_page * SLOTS`.
+    counts: Vec<u64>,
     count: u64,
-}
-
-fn empty_page() -> Box<[u64; SLOTS]> {
-    Box::new([0; SLOTS])
 }
 
 impl Sketch {
@@ -49,64 +46,69 @@ impl Sketch {
         (2.0f64).powi(-(11 - self.coarseness as i32))
     }
 
+    fn pages(&self) -> u64 {
+        (self.counts.len() / SLOTS) as u64
+    }
+
     #[inline(always)]
     fn key(&self, value: f64) -> u64 {
         value.to_bits() >> (FINE_SHIFT + self.coarseness)
     }
 
+    /// The index in `counts` of bucket `key`, if the window holds it.
+    #[inline(always)]
+    fn index(&self, key: u64) -> Option<usize> {
+        let index = key.wrapping_sub(self.first_page << PAGE_BITS) as usize;
+        (index < self.counts.len()).then_some(index)
+    }
+
     /// Adds one value. Values must be non-negative and not NaN (trade levels always are).
-    #[inline]
     pub fn add(&mut self, value: f64) {
         debug_assert!(value >= 0.0, "sketch takes non-negative values, got {value}");
-        let key = self.key(value);
-        let index = (key >> PAGE_BITS).wrapping_sub(self.first_page) as usize;
-        if index < self.pages.len() {
-            self.pages[index][key as usize & (SLOTS - 1)] += 1;
-        } else {
-            self.add_outside(value);
-        }
+        self.cover(self.key(value));
+        let index = self.index(self.key(value)).expect("cover made room");
+        self.counts[index] += 1;
         self.count += 1;
     }
 
-    #[cold]
-    fn add_outside(&mut self, value: f64) {
-        self.cover(self.key(value));
-        let key = self.key(value);
-        let index = ((key >> PAGE_BITS) - self.first_page) as usize;
-        self.pages[index][key as usize & (SLOTS - 1)] += 1;
-    }
-
-    /// Adds every value of a slice whose smallest and largest are `min` and `max`, sizing the
-    /// window for the whole slice first.
+    /// Adds every value of a slice whose smallest and largest are `min` and `max`: the hot
+    /// path. The window is sized once for the whole slice, so the loop is a plain increment
+    /// into one contiguous array.
     pub fn add_all(&mut self, values: &[f64], min: f64, max: f64) {
-        if !values.is_empty() {
-            self.cover(self.key(min));
-            self.cover(self.key(max));
+        if values.is_empty() {
+            return;
         }
+        self.cover(self.key(min));
+        self.cover(self.key(max));
+        let shift = FINE_SHIFT + self.coarseness;
+        let first_key = self.first_page << PAGE_BITS;
+        let counts = &mut self.counts[..];
         for &v in values {
-            self.add(v);
+            debug_assert!((min..=max).contains(&v), "{v} outside [{min}, {max}]");
+            counts[((v.to_bits() >> shift) - first_key) as usize] += 1;
         }
+        self.count += values.len() as u64;
     }
 
     /// Grows the window to hold bucket `key` (at the current resolution), halving the
     /// resolution as often as needed to stay within `MAX_PAGES`.
     fn cover(&mut self, mut key: u64) {
         let mut page = key >> PAGE_BITS;
-        if self.pages.is_empty() {
+        if self.counts.is_empty() {
             self.first_page = page;
-            self.pages.push(empty_page());
+            self.counts = vec![0; SLOTS];
             return;
         }
         loop {
             let first = self.first_page.min(page);
-            let last = (self.first_page + self.pages.len() as u64 - 1).max(page);
+            let last = (self.first_page + self.pages() - 1).max(page);
             if (last - first + 1) as usize <= MAX_PAGES {
                 if page < self.first_page {
-                    let extra = (self.first_page - page) as usize;
-                    self.pages.splice(0..0, (0..extra).map(|_| empty_page()));
+                    let extra = (self.first_page - page) as usize * SLOTS;
+                    self.counts.splice(0..0, std::iter::repeat_n(0, extra));
                     self.first_page = page;
-                } else if page >= self.first_page + self.pages.len() as u64 {
-                    self.pages.resize_with((page - self.first_page + 1) as usize, empty_page);
+                } else if page >= self.first_page + self.pages() {
+                    self.counts.resize((page - self.first_page + 1) as usize * SLOTS, 0);
                 }
                 return;
             }
@@ -120,15 +122,13 @@ impl Sketch {
     fn coarsen(&mut self) {
         let first_key = self.first_page << PAGE_BITS;
         let new_first_page = self.first_page >> 1;
-        let new_last_page = ((first_key + (self.pages.len() * SLOTS) as u64 - 1) >> 1) >> PAGE_BITS;
-        let mut pages: Vec<Box<[u64; SLOTS]>> = (new_first_page..=new_last_page).map(|_| empty_page()).collect();
-        for (offset, page) in self.pages.iter().enumerate() {
-            for (slot, &count) in page.iter().enumerate().filter(|(_, c)| **c > 0) {
-                let key = (first_key + (offset * SLOTS + slot) as u64) >> 1;
-                pages[((key >> PAGE_BITS) - new_first_page) as usize][key as usize & (SLOTS - 1)] += count;
-            }
+        let new_last_page = ((first_key + self.counts.len() as u64 - 1) >> 1) >> PAGE_BITS;
+        let mut counts = vec![0; (new_last_page - new_first_page + 1) as usize * SLOTS];
+        for (offset, &count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let key = (first_key + offset as u64) >> 1;
+            counts[(key - (new_first_page << PAGE_BITS)) as usize] += count;
         }
-        self.pages = pages;
+        self.counts = counts;
         self.first_page = new_first_page;
         self.coarseness += 1;
     }
@@ -138,22 +138,21 @@ impl Sketch {
         if other.count == 0 {
             return;
         }
-        if self.pages.is_empty() {
+        if self.counts.is_empty() {
             self.coarseness = self.coarseness.max(other.coarseness);
         }
         while self.coarseness < other.coarseness {
             self.coarsen();
         }
-        for (offset, page) in other.pages.iter().enumerate() {
-            let first_key = (other.first_page + offset as u64) << PAGE_BITS;
-            for (slot, &count) in page.iter().enumerate().filter(|(_, c)| **c > 0) {
-                // `other`'s key, brought to this sketch's resolution (which covering may lower).
-                let key_in_other = first_key + slot as u64;
-                self.cover(key_in_other >> (self.coarseness - other.coarseness));
-                let key = key_in_other >> (self.coarseness - other.coarseness);
-                let index = ((key >> PAGE_BITS) - self.first_page) as usize;
-                self.pages[index][key as usize & (SLOTS - 1)] += count;
-            }
+        let other_first_key = other.first_page << PAGE_BITS;
+        // Cover both ends of `other` first (this may lower the resolution), then add.
+        self.cover(other_first_key >> (self.coarseness - other.coarseness));
+        self.cover((other_first_key + other.counts.len() as u64 - 1) >> (self.coarseness - other.coarseness));
+        let drop = self.coarseness - other.coarseness;
+        for (offset, &count) in other.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let key = (other_first_key + offset as u64) >> drop;
+            let index = self.index(key).expect("both ends covered");
+            self.counts[index] += count;
         }
         self.count += other.count;
     }
@@ -167,15 +166,13 @@ impl Sketch {
         let rank = (q.clamp(0.0, 1.0) * (self.count - 1) as f64).floor() as u64;
         let shift = FINE_SHIFT + self.coarseness;
         let mut seen = 0u64;
-        for (offset, page) in self.pages.iter().enumerate() {
-            for (slot, &c) in page.iter().enumerate() {
-                seen += c;
-                if seen > rank {
-                    let key = ((self.first_page + offset as u64) << PAGE_BITS) + slot as u64;
-                    let low = f64::from_bits(key << shift);
-                    let high = f64::from_bits((key + 1) << shift);
-                    return Some(if high.is_finite() { low + (high - low) / 2.0 } else { low });
-                }
+        for (offset, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen > rank {
+                let key = (self.first_page << PAGE_BITS) + offset as u64;
+                let low = f64::from_bits(key << shift);
+                let high = f64::from_bits((key + 1) << shift);
+                return Some(if high.is_finite() { low + (high - low) / 2.0 } else { low });
             }
         }
         unreachable!("ranks below count always fall in a bucket")
@@ -231,7 +228,7 @@ mod tests {
         let values: Vec<f64> = (0..=6000).map(|i| 10f64.powf(-300.0 + f64::from(i) * 0.1)).collect();
         let mut sketch = Sketch::new();
         sketch.add_all(&values, values[0], values[6000]);
-        assert!(sketch.pages.len() <= MAX_PAGES);
+        assert!(sketch.pages() as usize <= MAX_PAGES);
         assert_eq!(sketch.count(), 6001);
         for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
             let (got, want) = (sketch.quantile(q).unwrap(), exact(&values, q));
@@ -274,6 +271,6 @@ mod tests {
         }
         assert!(s.quantile(0.0).unwrap() < 1e-300);
         assert!(s.quantile(1.0).unwrap().is_finite());
-        assert!(s.pages.len() <= MAX_PAGES);
+        assert!(s.pages() as usize <= MAX_PAGES);
     }
 }
