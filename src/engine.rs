@@ -8,13 +8,14 @@
 //! then recorded in one pass over a contiguous slice. Memory is one batch per thread, whatever
 //! the number of runs.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use rand::RngExt;
 use rand_distr::{Distribution, Pert, StandardNormal, Triangular, Uniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
 
 use crate::fastexp;
 use crate::growth::Shape;
@@ -293,26 +294,60 @@ impl Plan {
         }
     }
 
-    /// Runs `batches` in rounds of parallel batches, merging each round in batch order.
+    /// Runs `batches` on every thread of the current rayon pool and merges their statistics
+    /// strictly in batch order, as they finish: each worker takes the next batch, and whoever
+    /// completes the batch that is next in order merges it and any that were waiting behind it.
+    /// A worker does not start a batch more than `2 * threads` ahead of the merge, so memory
+    /// stays a few batches whatever the number of runs.
     fn run<R: Rates>(&self, rates: &R, batches: Range<u64>, stop: &AtomicBool) -> Result<Stats, Interrupted> {
-        let mut total = Stats::new(self.years as usize, self.shocks.len());
-        // Two batches per thread in flight: enough to keep every thread busy, few enough that
-        // memory stays a handful of batches whatever the number of runs.
-        let round = 2 * rayon::current_num_threads() as u64;
-        let mut next = batches.start;
-        while next < batches.end {
-            if stop.load(Ordering::Relaxed) {
-                return Err(Interrupted);
-            }
-            let end = batches.end.min(next + round);
-            let results: Vec<Stats> = (next..end).into_par_iter().map(|b| self.run_batch(rates, b, stop)).collect();
-            if stop.load(Ordering::Relaxed) {
-                return Err(Interrupted);
-            }
-            results.iter().for_each(|r| total.merge(r));
-            next = end;
+        struct Merge {
+            total: Stats,
+            next: u64,
+            waiting: BTreeMap<u64, Stats>,
         }
-        Ok(total)
+        let threads = rayon::current_num_threads();
+        let ahead = 2 * threads as u64;
+        let claimed = AtomicU64::new(batches.start);
+        let total = Stats::new(self.years as usize, self.shocks.len());
+        let merge = Mutex::new(Merge { total, next: batches.start, waiting: BTreeMap::new() });
+        let merged = Condvar::new();
+        let worker = || loop {
+            let batch = claimed.fetch_add(1, Ordering::Relaxed);
+            if batch >= batches.end {
+                return;
+            }
+            {
+                let mut state = merge.lock().expect("no worker panics");
+                while batch >= state.next + ahead && !stop.load(Ordering::Relaxed) {
+                    state = merged.wait(state).expect("no worker panics");
+                }
+            }
+            if stop.load(Ordering::Relaxed) {
+                merged.notify_all();
+                return;
+            }
+            let stats = self.run_batch(rates, batch, stop);
+            let mut state = merge.lock().expect("no worker panics");
+            state.waiting.insert(batch, stats);
+            loop {
+                let next = state.next;
+                let Some(ready) = state.waiting.remove(&next) else { break };
+                state.total.merge(&ready);
+                state.next += 1;
+            }
+            merged.notify_all();
+        };
+        rayon::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|_| worker());
+            }
+        });
+        if stop.load(Ordering::Relaxed) {
+            return Err(Interrupted);
+        }
+        let state = merge.into_inner().expect("no worker panics");
+        debug_assert_eq!(state.next, batches.end);
+        Ok(state.total)
     }
 
     /// Simulates one batch. Returns early, with partial statistics the caller discards, once
