@@ -12,11 +12,11 @@
 //! for each shock with a probability strictly between 0 and 1, its counter-based stream
 //! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and start draws:
 //!
-//! - `every_year`: a `start_draw(k)` in every simulated year. The engine draws only while a shock
+//! - `every_year`: a start decision (`starts(k, threshold)`, as the engine makes it) in every simulated year. The engine draws only while a shock
 //!   is eligible (inside its `first_year..=last_year` window, not active, fewer than
 //!   `max_occurrences` starts), so this is an UPPER BOUND on the floor: 3 × 28 = 84 start draws
 //!   per path for the bench scenario, against at most 22 + 17 + 7 = 46 in the engine.
-//! - `in_window`: a `start_draw(k)` only inside each shock's window: still an upper bound (no
+//! - `in_window`: a start decision only inside each shock's window: still an upper bound (no
 //!   state, so active years and exhausted shocks still draw), but a tighter one.
 //! - `growth_only`: the growth generator and its normals alone, no shock stream: the floor's
 //!   split between growth and shock draws.
@@ -45,11 +45,13 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use tradesim::engine::{BATCH_PATHS, batch_count};
 use tradesim::scenario::Scenario;
-use tradesim::streams::{ShockStream, StreamKey};
+use tradesim::streams::{self, ShockStream, StreamKey};
 
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
     key: StreamKey,
+    /// The engine's integer form of the probability.
+    threshold: u64,
     /// Simulated years `k` with a start draw.
     years: RangeInclusive<u32>,
 }
@@ -78,6 +80,7 @@ impl Floor {
             .filter(|s| s.probability() > 0.0 && s.probability() < 1.0 && !matches!(starts, Starts::None))
             .map(|s| FloorShock {
                 key: StreamKey::new(seed, &format!("shock:{}", s.name())),
+                threshold: streams::start_threshold(s.probability()),
                 years: match starts {
                     Starts::InWindow => (s.first_year() - base_year) as u32..=(s.last_year() - base_year) as u32,
                     _ => 1..=years,
@@ -92,23 +95,23 @@ impl Floor {
         let first = batch * BATCH_PATHS;
         let end = runs.min(first + BATCH_PATHS);
         let mut streams: Vec<ShockStream> = Vec::with_capacity(self.shocks.len());
-        let mut shock_sums = vec![0.0f64; self.shocks.len()];
+        let mut shock_counts = vec![0u64; self.shocks.len()];
         let mut growth_sum = 0.0f64;
         for path in first..end {
             let mut rng = self.growth.growth_rng(path);
             streams.clear();
             streams.extend(self.shocks.iter().map(|s| s.key.shock_stream(path)));
             for k in 1..=self.years {
-                for ((shock, stream), sum) in self.shocks.iter().zip(&streams).zip(&mut shock_sums) {
+                for ((shock, stream), count) in self.shocks.iter().zip(&streams).zip(&mut shock_counts) {
                     if shock.years.contains(&k) {
-                        *sum += stream.start_draw(k);
+                        *count += u64::from(stream.starts(k, shock.threshold));
                     }
                 }
                 let e: f64 = rng.sample(StandardNormal);
                 growth_sum += e;
             }
         }
-        growth_sum + shock_sums.iter().sum::<f64>()
+        growth_sum + shock_counts.iter().sum::<u64>() as f64
     }
 
     /// All `runs` paths on the current rayon pool, batches merged in batch order.
