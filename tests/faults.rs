@@ -34,6 +34,17 @@ fn tradesim() -> Command {
     c
 }
 
+/// Starts a command with stdout and stderr piped, to be read and reaped by the test.
+trait SpawnPiped {
+    fn spawn_piped(&mut self) -> std::process::Child;
+}
+
+impl SpawnPiped for Command {
+    fn spawn_piped(&mut self) -> std::process::Child {
+        self.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+}
+
 fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
     let path = dir.join(file);
     fs::write(&path, text).unwrap();
@@ -313,10 +324,7 @@ fn interrupt_long_run(signal: &str, expected: i32) {
     let out = dir.path().join("out");
     let child = tradesim()
         .args(["run", scenario.to_str().unwrap(), "--runs", "50000000", "-o", out.to_str().unwrap(), "--quiet"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let mut reaper = Reaper(Some(child));
     std::thread::sleep(Duration::from_secs(1));
     assert!(reaper.child().try_wait().unwrap().is_none(), "the long run ended within a second");
@@ -429,10 +437,7 @@ fn a_huge_run_without_a_terminal_prints_an_estimate_and_proceeds() {
     let out = dir.path().join("out");
     let mut child = tradesim()
         .args(["run", scenario.to_str().unwrap(), "--runs", "10000000000", "-o", out.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     let lines = line_reader(child.stderr.take().unwrap());
     let mut reaper = Reaper(Some(child));
     let note = lines.recv_timeout(Duration::from_secs(120)).expect("a note on stderr within two minutes");
@@ -478,10 +483,7 @@ fn a_huge_run_at_a_terminal_asks_for_yes() {
     let out = dir.path().join("out");
     let child =
         under_terminal(&["run", scenario.to_str().unwrap(), "--runs", "10000000000", "-o", out.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_piped();
     let mut reaper = Reaper(Some(child));
     let status = wait_for(reaper.child(), Duration::from_secs(120)).expect("it should stop and ask, not run");
     let output = reaper.0.take().unwrap().wait_with_output().unwrap();
@@ -707,10 +709,7 @@ fn closed_stdout_does_not_panic() {
     let out = dir.path().join("out");
     let mut child = tradesim()
         .args(["run", scenario.to_str().unwrap(), "--runs", "200", "-o", out.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn_piped();
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
