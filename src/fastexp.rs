@@ -24,20 +24,25 @@ pub fn exp(x: f64) -> f64 {
     let n = t - ROUNDER;
     // x = n ln2 + r with |r| <= ln2 / 2.
     let r = (x - n * LN2_HI) - n * LN2_LO;
-    // e^r by its Taylor series to r^12: the remainder is below 2e-17 relative for |r| <= 0.347.
-    let p = 1.0 / 479_001_600.0;
-    let p = p * r + 1.0 / 39_916_800.0;
-    let p = p * r + 1.0 / 3_628_800.0;
-    let p = p * r + 1.0 / 362_880.0;
-    let p = p * r + 1.0 / 40_320.0;
-    let p = p * r + 1.0 / 5_040.0;
-    let p = p * r + 1.0 / 720.0;
-    let p = p * r + 1.0 / 120.0;
-    let p = p * r + 1.0 / 24.0;
-    let p = p * r + 1.0 / 6.0;
-    let p = p * r + 0.5;
-    let p = p * r + 1.0;
-    let p = p * r + 1.0;
+    // e^r by its Taylor series to r^13: the remainder is below 2e-17 relative for |r| <= 0.347.
+    // Evaluated by Estrin's scheme (pairs, then pairs of pairs) rather than Horner's: a chain
+    // of 4 multiply-adds instead of 13, so the processor can overlap them.
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let p01 = 1.0 + r;
+    let p23 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    let p45 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    let p67 = 1.0 / 720.0 + r * (1.0 / 5_040.0);
+    let p89 = 1.0 / 40_320.0 + r * (1.0 / 362_880.0);
+    let p1011 = 1.0 / 3_628_800.0 + r * (1.0 / 39_916_800.0);
+    let p1213 = 1.0 / 479_001_600.0 + r * (1.0 / 6_227_020_800.0);
+    let p03 = p01 + r2 * p23;
+    let p47 = p45 + r2 * p67;
+    let p811 = p89 + r2 * p1011;
+    let p07 = p03 + r4 * p47;
+    let p813 = p811 + r4 * p1213;
+    let p = p07 + r8 * p813;
     // 2^n from the low bits of t: (n + 1023) in the exponent field.
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
     p * scale
