@@ -3,10 +3,10 @@
 //!
 //! Paths are cut into fixed-size batches of [`BATCH_PATHS`]; each batch yields a [`Stats`] and
 //! batches are merged in batch order. Randomness is per path (see [`crate::streams`]), so a
-//! path's draws do not depend on its batch either. Within a batch, paths are simulated one at a
-//! time (state in registers) and their values buffered per year, so each year's statistics are
-//! then recorded in one pass over a contiguous slice. Memory is one batch per thread, whatever
-//! the number of runs.
+//! path's draws do not depend on its batch either. Within a batch, paths are simulated four at
+//! a time in lockstep (their state in registers) and their values buffered year-major, so each
+//! year's statistics are then recorded in one pass over a contiguous slice. Memory is a few
+//! batches per thread, whatever the number of runs.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
