@@ -52,7 +52,7 @@ pub struct RunArgs {
     #[arg(short, long, default_value = "results")]
     pub out: PathBuf,
     /// Worker threads (default: all cores); never changes the results
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=4096), allow_negative_numbers = true)]
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub threads: Option<u64>,
     /// Print nothing on success
     #[arg(short, long)]

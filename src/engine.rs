@@ -73,7 +73,11 @@ pub fn simulate_batches(
     let gross_shift = per_year(&|k| 1.0 + g.expected_rate(k) - g.first_year_mean());
     let invalid = "validated by Growth::new";
     match g.shape() {
-        Shape::Constant => plan.run(&Constant { gross: gross_mean }, batches, stop),
+        // With no spread, normal and lognormal growth are constant growth: `exp(ln(1 + m))` need
+        // not give back `1 + m` to the last bit, and a target reached exactly must be reached.
+        Shape::Constant | Shape::Normal { sd: 0.0 } | Shape::Lognormal { sd: 0.0 } => {
+            plan.run(&Constant { gross: gross_mean }, batches, stop)
+        }
         Shape::Normal { sd } => {
             let ar = Ar1::new(g.persistence());
             plan.run(&Normal { ar, gross_mean, sd }, batches, stop)

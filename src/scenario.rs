@@ -174,12 +174,15 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 /// Makes the TOML parser's message name the key it is about and say what was expected in
 /// the words of SPEC §1.
 fn explain_toml_error(text: &str, span: Option<Range<usize>>, message: &str) -> String {
-    let message =
-        message.replace("expected f64", "expected a number").replace("expected i64", "expected a whole number");
+    // SPEC §4 quotes names with ' (serde uses backquotes).
+    let message = message
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+        .replace('`', "'");
     match span.and_then(|s| key_at(text, s.start)) {
         Some(key) => {
             let last = key.rsplit('.').next().unwrap_or(&key);
-            if message.contains(&format!("`{last}`")) {
+            if message.contains(&format!("'{last}'")) {
                 let table = key.rsplit_once('.').map_or("the top level", |(t, _)| t);
                 format!("{message} (in {table})")
             } else {
@@ -458,7 +461,7 @@ mod tests {
     fn unknown_keys_are_errors_with_position() {
         let text = MINIMAL.replace("mean = 0.4", "mean = 0.4\nmaen = 0.3");
         let e = error(&text);
-        assert!(e.starts_with("x.toml:10:1: unknown field `maen`"), "{e}");
+        assert!(e.starts_with("x.toml:10:1: unknown field 'maen'"), "{e}");
     }
 
     #[test]
@@ -508,7 +511,7 @@ mod tests {
         assert!(e.starts_with("x.toml:10:1: growth.mean: duplicate key"), "{e}");
         let shock = "\n[[shocks]]\nname = \"a\"\nprobability = 0.5\n\n[[shocks]]\nname = \"b\"\nyear = 2024.5\n";
         let e = error(&format!("{MINIMAL}{shock}"));
-        assert!(e.contains("shocks[1].year: invalid type: floating point `2024.5`, expected a whole number"), "{e}");
+        assert!(e.contains("shocks[1].year: invalid type: floating point '2024.5', expected a whole number"), "{e}");
     }
 
     #[test]

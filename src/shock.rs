@@ -192,15 +192,6 @@ impl Shock {
                 )
             }
         };
-        let window = format!("within the simulated years [{}, {horizon_year}]", base_year + 1);
-        let in_window = |y: i64| (i64::from(base_year) + 1..=i64::from(horizon_year)).contains(&y);
-        let year_key = if p.year.is_some() { "year" } else { "first_year" };
-        if !in_window(first) {
-            return Err(Invalid::OutOfRange { key: year_key, rule: window, got: first.to_string() });
-        }
-        if !in_window(last) {
-            return Err(Invalid::OutOfRange { key: "last_year", rule: window, got: last.to_string() });
-        }
         if last < first {
             return Err(Invalid::OutOfRange {
                 key: "last_year",
@@ -208,6 +199,11 @@ impl Shock {
                 got: last.to_string(),
             });
         }
+        // SPEC §1 sets no range for the window: years outside the simulation simply never come,
+        // so the window is cut to the simulated years (it may end up empty: the shock never starts).
+        let (simulated_first, simulated_last) = (i64::from(base_year) + 1, i64::from(horizon_year));
+        let (first, last) = (first.max(simulated_first), last.min(simulated_last));
+        let (first, last) = if first <= last { (first, last) } else { (simulated_last + 1, simulated_last) };
         if !(0.0..=1.0).contains(&probability) {
             return Err(Invalid::OutOfRange {
                 key: "probability",
@@ -316,6 +312,17 @@ mod tests {
     }
 
     #[test]
+    fn windows_are_cut_to_the_simulated_years() {
+        let s =
+            Shock::new(ShockParams { first_year: Some(2000), last_year: Some(2100), ..shock() }, 2022, 2050).unwrap();
+        assert_eq!((s.first_year(), s.last_year()), (2023, 2050));
+        let never = Shock::new(ShockParams { year: Some(2060), probability: None, ..shock() }, 2022, 2050).unwrap();
+        assert!(never.first_year() > never.last_year());
+        let before = Shock::new(ShockParams { year: Some(2020), probability: None, ..shock() }, 2022, 2050).unwrap();
+        assert!(before.first_year() > before.last_year());
+    }
+
+    #[test]
     fn defaults_follow_spec() {
         let s = Shock::new(shock(), 2022, 2050).unwrap();
         assert_eq!((s.first_year(), s.last_year(), s.max_occurrences()), (2023, 2050, 1));
@@ -340,8 +347,7 @@ mod tests {
         assert_eq!(err(ShockParams { probability: None, ..shock() }), "probability");
         assert_eq!(err(ShockParams { year: Some(2024), first_year: Some(2024), ..shock() }), "year");
         assert_eq!(err(ShockParams { year: Some(2024), last_year: Some(2030), ..shock() }), "year");
-        assert_eq!(err(ShockParams { first_year: Some(2022), ..shock() }), "first_year");
-        assert_eq!(err(ShockParams { last_year: Some(2051), ..shock() }), "last_year");
+        assert_eq!(err(ShockParams { last_year: Some(2021), first_year: Some(2023), ..shock() }), "last_year");
         assert_eq!(err(ShockParams { first_year: Some(2030), last_year: Some(2025), ..shock() }), "last_year");
         assert_eq!(err(ShockParams { max_occurrences: Some(0), ..shock() }), "max_occurrences");
         assert_eq!(err(ShockParams { level_change: Some(-1.0), ..shock() }), "level_change");

@@ -5,12 +5,12 @@
 //! (coarseness 0) a bucket spans a relative width of at most 2^-10, so its middle is within
 //! 2^-11 (0.05%) of every value in it. Counts are integers: merging is exact and order-free.
 //!
-//! Buckets live in pages of 1024; a sketch keeps at most [`MAX_PAGES`] pages (512 KiB), a
-//! window that grows with the values and never with the runs. At full resolution that covers
-//! values spanning at least 2^63-fold; when a year's values span more, the sketch halves its
+//! Buckets live in pages of 1024; a sketch keeps at most [`MAX_PAGES`] pages (1 MiB), a window
+//! that grows with the values and never with the runs. At full resolution that covers values
+//! spanning at least 2^127-fold; when a year's values span more, the sketch halves its
 //! resolution (coarseness 1: relative error at most 2^-10 = 0.098%, still within the contract's
-//! 0.1%, for spans up to 2^126), and so on. Only scenarios whose values in one year span more
-//! than 2^126 (8e37)-fold get quantiles coarser than 0.1%: each halving doubles the bound.
+//! 0.1%, for spans up to 2^254 = 3e76), and so on. Only scenarios whose values in one year span
+//! more than 2^254-fold get quantiles coarser than 0.1%: each halving doubles the bound.
 
 const PAGE_BITS: u32 = 10;
 const SLOTS: usize = 1 << PAGE_BITS;
@@ -18,7 +18,7 @@ const SLOTS: usize = 1 << PAGE_BITS;
 const FINE_SHIFT: u32 = 52 - PAGE_BITS;
 
 /// The most pages of 1024 buckets one sketch keeps.
-pub const MAX_PAGES: usize = 64;
+pub const MAX_PAGES: usize = 128;
 
 /// Counts of non-negative values by logarithmic bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn wide_spans_halve_the_resolution_and_keep_memory_bounded() {
-        // 1e-300 .. 1e300 spans about 2^1993: five halvings bring it within 64 pages.
+        // 1e-300 .. 1e300 spans about 2^1993: four halvings bring it within 128 pages.
         let values: Vec<f64> = (0..=6000).map(|i| 10f64.powf(-300.0 + f64::from(i) * 0.1)).collect();
         let mut sketch = Sketch::new();
         sketch.add_all(&values, values[0], values[6000]);
@@ -234,8 +234,8 @@ mod tests {
             let (got, want) = (sketch.quantile(q).unwrap(), exact(&values, q));
             assert!(((got - want) / want).abs() <= sketch.relative_error(), "q={q}: {got} vs {want}");
         }
-        // Spans up to 2^126 keep the contract's 0.1%.
-        let values: Vec<f64> = (0..=1260).map(|i| 2f64.powf(f64::from(i) * 0.1)).collect();
+        // Spans up to 2^252 keep the contract's 0.1% (a page boundary may cost one page).
+        let values: Vec<f64> = (0..=2520).map(|i| 2f64.powf(f64::from(i) * 0.1)).collect();
         let mut sketch = Sketch::new();
         values.iter().for_each(|&v| sketch.add(v));
         assert!(sketch.relative_error() <= 0.001);
