@@ -1,11 +1,13 @@
 //! tradesim: a Monte Carlo simulator of bilateral trade scenarios. Given a base year's trade, a
-//! target and a model of growth and shocks (`../SPEC.md` §1–2), it estimates when the target is
+//! target and a model of growth and shocks (SPEC.md §1–2), it estimates when the target is
 //! reached and how sure we can be (§3), from the command line (§4) into CSV files (§5).
 //!
 //! The pipeline, one module per concern: [`scenario`] parses and validates TOML into model
 //! objects ([`growth`], [`shock`]); [`engine`] simulates paths with randomness from [`streams`]
-//! into mergeable [`stats`] (value quantiles via [`sketch`]); [`export`] writes the CSV files
-//! and [`report`] the terminal summary; [`cli`] ties them together.
+//! (and lognormal growth through [`fastexp`]) into mergeable [`stats`] (value quantiles via
+//! [`sketch`]); [`export`] writes the CSV files and [`report`] the terminal summary; [`cli`]
+//! ties them together, [`error`] says what users got wrong and [`interrupt`] stops cleanly on a
+//! signal.
 
 pub mod cli;
 pub mod engine;
