@@ -100,7 +100,8 @@ pub struct Growth {
 /// enough that no sum or difference of parameters can overflow.
 pub const MAX_RATE: f64 = 1e6;
 
-fn finite(key: &'static str, value: Option<f64>) -> Result<Option<f64>, Invalid> {
+/// A parameter that, when given, is a finite number.
+pub(crate) fn finite(key: &'static str, value: Option<f64>) -> Result<Option<f64>, Invalid> {
     match value {
         Some(v) if !v.is_finite() => Err(Invalid::NotFinite { key, value: v }),
         other => Ok(other),

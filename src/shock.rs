@@ -3,6 +3,7 @@
 //! of trade. A [`Shock`] is valid by construction; the engine reads its fields without checks.
 
 use crate::error::Invalid;
+use crate::growth::{finite, rate};
 
 /// `kind`: a label carried into `shocks.csv`; the model treats all kinds alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,19 +149,12 @@ pub struct Shock {
     cap_value: Option<f64>,
 }
 
-fn finite(key: &'static str, value: Option<f64>) -> Result<Option<f64>, Invalid> {
-    match value {
-        Some(v) if !v.is_finite() => Err(Invalid::NotFinite { key, value: v }),
-        other => Ok(other),
-    }
-}
-
 impl Shock {
     /// Validates one shock against SPEC §1, for a scenario simulating `base_year + 1 ..= horizon_year`.
     pub fn new(p: ShockParams, base_year: i32, horizon_year: i32) -> Result<Self, Invalid> {
         let probability = finite("probability", p.probability)?;
-        let level_change = crate::growth::rate("level_change", p.level_change)?.unwrap_or(0.0);
-        let growth_change = crate::growth::rate("growth_change", p.growth_change)?.unwrap_or(0.0);
+        let level_change = rate("level_change", p.level_change)?.unwrap_or(0.0);
+        let growth_change = rate("growth_change", p.growth_change)?.unwrap_or(0.0);
         let recovery = finite("recovery", p.recovery)?.unwrap_or(0.0);
         let cap_value = finite("cap_value", p.cap_value)?;
 
