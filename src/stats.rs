@@ -65,12 +65,13 @@ impl Stats {
         self.ended[(last - 1) * self.shocks + shock] += 1;
     }
 
-    /// Records the values `V(y)` of several paths in simulated year `k`: first the sums and
-    /// extremes (one pass, no memory traffic but the slice), then the sketch.
-    pub(crate) fn record_values(&mut self, k: usize, values: &[f64], target: f64) {
+    /// Records the values `V(y)` of several paths in simulated year `k` (first the extremes and
+    /// counts, in one pass with no memory traffic but the slice, then the sketch), except their
+    /// sum: that is added to `sums`, four running sums taking every fourth value (a float sum
+    /// depends on its order; [`Stats::add_value_sums`] takes the totals). Slices of a multiple of
+    /// four values give the same sums as their concatenation.
+    pub(crate) fn record_values(&mut self, k: usize, values: &[f64], target: f64, sums: &mut [f64; 4]) {
         let i = k - 1;
-        // Four running sums in a fixed order: as deterministic as one, and not one long chain.
-        let mut sums = [0.0; 4];
         let (mut min, mut max, mut above) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
         let lanes = values.chunks_exact(4);
         let rest = lanes.remainder();
@@ -89,10 +90,15 @@ impl Stats {
             above += u64::from(v >= target);
         }
         self.sketches[i].add_all(values, min, max);
-        self.value_sum[i] += (sums[0] + sums[1]) + (sums[2] + sums[3]);
         self.value_min[i] = self.value_min[i].min(min);
         self.value_max[i] = self.value_max[i].max(max);
         self.at_or_above[i] += above;
+    }
+
+    /// Adds the sums of `V(y)`, one per simulated year, to those recorded.
+    pub(crate) fn add_value_sums(&mut self, sums: &[f64]) {
+        assert_eq!(sums.len(), self.years, "one sum per simulated year");
+        self.value_sum.iter_mut().zip(sums).for_each(|(total, s)| *total += s);
     }
 
     /// Adds `other` into `self`. Every figure but the float sums is exact and order-free; merge
