@@ -383,11 +383,11 @@ impl Plan {
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && !portable_only() {
             // SAFETY: the CPU supports AVX2, checked just above.
             return unsafe { self.run_batch_avx2(rates, batch, stop, stats, scratch) };
         }
-        self.run_batch(rates, batch, stop, stats, scratch)
+        self.run_batch::<R, false>(rates, batch, stop, stats, scratch)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -400,7 +400,7 @@ impl Plan {
         stats: &mut Stats,
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
-        self.run_batch(rates, batch, stop, stats, scratch)
+        self.run_batch::<R, true>(rates, batch, stop, stats, scratch)
     }
 
     /// Simulates one batch into `stats`, and returns its sum of `V(y)` for each year (added
@@ -408,7 +408,7 @@ impl Plan {
     /// the blocks). Returns `None` once `stop` is set (checked every block of [`BLOCK_PATHS`]
     /// paths, so a signal is answered within milliseconds); `stats` are then partial.
     #[inline(always)]
-    fn run_batch<R: Rates>(
+    fn run_batch<R: Rates, const AVX2: bool>(
         &self,
         rates: &R,
         batch: u64,
@@ -418,7 +418,7 @@ impl Plan {
     ) -> Option<Vec<f64>> {
         let years = self.years as usize;
         let paths = batch * BATCH_PATHS..self.runs.min((batch + 1) * BATCH_PATHS);
-        let mut sums = vec![[0.0; 4]; years];
+        let mut sums = vec![[0.0; LANES]; years];
         let mut block = paths.start;
         while block < paths.end {
             if stop.load(Ordering::Relaxed) {
@@ -426,22 +426,29 @@ impl Plan {
             }
             let n = paths.end.min(block + BLOCK_PATHS as u64) - block;
             let mut values = std::mem::take(&mut scratch.values);
+            let mut figures = std::mem::take(&mut scratch.figures);
+            figures.reset();
             let mut i = 0;
             while i < n {
                 let path = block + i;
                 let row = &mut values[i as usize..];
                 if i + LANES as u64 <= n {
-                    self.group::<R, LANES>(rates, path, row, VALUES_STRIDE, scratch, stats);
+                    self.group::<R, LANES, AVX2>(rates, path, row, 0, &mut sums, &mut figures, scratch, stats);
                     i += LANES as u64;
                 } else {
-                    self.group::<R, 1>(rates, path, row, VALUES_STRIDE, scratch, stats);
+                    // The last paths of a batch: lane `i % 4` of the running figures, as if
+                    // they were the first lanes of one more group.
+                    let lane = i as usize % LANES;
+                    self.group::<R, 1, AVX2>(rates, path, row, lane, &mut sums, &mut figures, scratch, stats);
                     i += 1;
                 }
             }
-            for (k, (year_values, sums)) in values.chunks_exact(VALUES_STRIDE).zip(&mut sums).enumerate() {
-                stats.record_values(k + 1, &year_values[..n as usize], self.target, sums);
+            for (k, year_values) in values.chunks_exact(VALUES_STRIDE).enumerate() {
+                let (min, max, above) = figures.year(k);
+                stats.record_values(k + 1, &year_values[..n as usize], min, max, above);
             }
             scratch.values = values;
+            scratch.figures = figures;
             block += n;
         }
         Some(sums.iter().map(|s| (s[0] + s[1]) + (s[2] + s[3])).collect())
@@ -450,12 +457,15 @@ impl Plan {
     /// Simulates paths `first ..first + L` in lockstep; path `first + lane`'s level in year `k`
     /// goes to `values[(k - 1) * stride + lane]`.
     #[inline(always)]
-    fn group<R: Rates, const L: usize>(
+    #[allow(clippy::too_many_arguments)]
+    fn group<R: Rates, const L: usize, const AVX2: bool>(
         &self,
         rates: &R,
         first: u64,
         values: &mut [f64],
-        stride: usize,
+        lane: usize,
+        sums: &mut [[f64; LANES]],
+        figures: &mut BlockFigures,
         scratch: &mut Scratch,
         stats: &mut Stats,
     ) {
@@ -473,7 +483,7 @@ impl Plan {
             }
             Some(&scratch.effects)
         };
-        for reached in self.walk::<L>(gross, effects, values, stride) {
+        for reached in self.walk::<L, AVX2>(gross, effects, values, lane, sums, figures) {
             stats.record_path(reached);
         }
     }
@@ -531,67 +541,189 @@ impl Plan {
     }
 
     /// SPEC §2 steps 5–8 for `L` paths in lockstep: the levels year by year, written to
-    /// `values[(k - 1) * stride + lane]`; returns each path's first-passage year index
+    /// `values[(k - 1) * VALUES_STRIDE + lane]` and added to the running figures of lanes
+    /// `first_lane ..` (`sums`, `figures`); returns each path's first-passage year index
     /// (0 = base year). Branch-free, so the lanes compile to vector instructions: comparisons
     /// are selects (`a > b` rather than f64::max/min: no NaN can occur here), and the first
     /// passage is counted rather than branched on: a path's first passage comes right after
     /// the years in which its running peak is still below the target.
     #[inline(always)]
-    fn walk<const L: usize>(
+    fn walk<const L: usize, const AVX2: bool>(
         &self,
         gross: &[f64],
         effects: Option<&Effects>,
         values: &mut [f64],
-        stride: usize,
+        first_lane: usize,
+        sums: &mut [[f64; LANES]],
+        figures: &mut BlockFigures,
     ) -> [Option<usize>; L] {
         let target = self.target;
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 && L == LANES {
+            // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 was detected.
+            let (peak, below) = unsafe { walk4_avx2(self, gross, effects, values, sums, figures) };
+            return std::array::from_fn(|lane| self.first_passage(peak[lane], below[lane]));
+        }
         let mut value = [self.base_value; L];
         let mut peak = [self.base_value; L];
         // Counted in floats (exact for any number of years) so the lanes stay in one vector.
         let mut below = [0.0f64; L];
-        // One year of L lanes; slices of exactly L, so the lane loop has no bounds checks and
+        let years = gross.len() / L;
+        let BlockFigures { min, max, above } = figures;
+        let (sums, min, max, above) = (&mut sums[..years], &mut min[..years], &mut max[..years], &mut above[..years]);
+        fn lanes<const L: usize>(v: &[f64]) -> &[f64; L] {
+            v.try_into().expect("chunks of L")
+        }
+        fn lanes_mut<const L: usize>(v: &mut [f64]) -> &mut [f64; L] {
+            v.try_into().expect("chunks of L")
+        }
+        // One year of L lanes; arrays of exactly L, so the lane loop has no bounds checks and
         // becomes vector code.
-        let mut step = |g: &[f64; L], change: &[f64; L], factor: &[f64; L], cap: &[f64; L], row: &mut [f64]| {
+        let (none, one, ceiling) = ([0.0; L], [1.0; L], [LEVEL_CEILING; L]);
+        for index in 0..years {
+            let at = index * L..(index + 1) * L;
+            let (g, change, factor, cap): (&[f64; L], &[f64; L], &[f64; L], &[f64; L]) = match effects {
+                None => (lanes(&gross[at]), &none, &one, &ceiling),
+                Some(e) => (
+                    lanes(&gross[at.clone()]),
+                    lanes(&e.growth_change[at.clone()]),
+                    lanes(&e.factor[at.clone()]),
+                    lanes(&e.cap[at]),
+                ),
+            };
+            let row: &mut [f64; L] = lanes_mut(&mut values[index * VALUES_STRIDE..][..L]);
+            let span = first_lane..first_lane + L;
+            let sum: &mut [f64; L] = lanes_mut(&mut sums[index][span.clone()]);
+            let min: &mut [f64; L] = lanes_mut(&mut min[index][span.clone()]);
+            let max: &mut [f64; L] = lanes_mut(&mut max[index][span.clone()]);
+            let above: &mut [f64; L] = lanes_mut(&mut above[index][span]);
             for lane in 0..L {
                 let g = g[lane] + change[lane];
                 let next = value[lane] * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[lane];
                 let next = if next < cap[lane] { next } else { cap[lane] };
-                value[lane] = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
-                peak[lane] = if value[lane] > peak[lane] { value[lane] } else { peak[lane] };
+                let v = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
+                value[lane] = v;
+                peak[lane] = if v > peak[lane] { v } else { peak[lane] };
                 below[lane] += if peak[lane] < target { 1.0 } else { 0.0 };
-                row[lane] = value[lane];
+                row[lane] = v;
+                sum[lane] += v;
+                min[lane] = if v < min[lane] { v } else { min[lane] };
+                max[lane] = if v > max[lane] { v } else { max[lane] };
+                above[lane] += if v >= target { 1.0 } else { 0.0 };
+            }
+        }
+        std::array::from_fn(|lane| self.first_passage(peak[lane], below[lane]))
+    }
+
+    /// A path's first-passage year index from its peak level and the number of years its
+    /// running peak stayed below the target.
+    #[inline(always)]
+    fn first_passage(&self, peak: f64, below: f64) -> Option<usize> {
+        if self.base_value >= self.target {
+            Some(0)
+        } else if peak >= self.target {
+            Some(below as usize + 1)
+        } else {
+            None
+        }
+    }
+}
+/// [`Plan::walk`] for four lanes in 256-bit vectors: the same operations in the same order
+/// (`max`/`min` are the walk's selects: `vmaxpd(a, b)` is `a > b ? a : b`), so the same bits.
+/// Returns the lanes' peaks and years below the target.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn walk4_avx2(
+    plan: &Plan,
+    gross: &[f64],
+    effects: Option<&Effects>,
+    values: &mut [f64],
+    sums: &mut [[f64; LANES]],
+    figures: &mut BlockFigures,
+) -> ([f64; LANES], [f64; LANES]) {
+    use std::arch::x86_64::*;
+    #[inline(always)]
+    fn load(v: &[f64]) -> __m256d {
+        let v: &[f64; 4] = v.try_into().expect("four lanes");
+        // SAFETY: reads the four elements of `v` (the caller has AVX2).
+        unsafe { _mm256_loadu_pd(v.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(to: &mut [f64], v: __m256d) {
+        let to: &mut [f64; 4] = to.try_into().expect("four lanes");
+        // SAFETY: writes the four elements of `to` (the caller has AVX2).
+        unsafe { _mm256_storeu_pd(to.as_mut_ptr(), v) }
+    }
+    let years = gross.len() / LANES;
+    let target = _mm256_set1_pd(plan.target);
+    let one = _mm256_set1_pd(1.0);
+    let (gross_floor, level_floor, ceiling) =
+        (_mm256_set1_pd(GROSS_FLOOR), _mm256_set1_pd(LEVEL_FLOOR), _mm256_set1_pd(LEVEL_CEILING));
+    let mut value = _mm256_set1_pd(plan.base_value);
+    let mut peak = value;
+    let mut below = _mm256_setzero_pd();
+    let BlockFigures { min, max, above } = figures;
+    for index in 0..years {
+        let at = index * LANES..(index + 1) * LANES;
+        let next = match effects {
+            None => _mm256_min_pd(_mm256_mul_pd(value, _mm256_max_pd(load(&gross[at]), gross_floor)), ceiling),
+            Some(e) => {
+                let g = _mm256_add_pd(load(&gross[at.clone()]), load(&e.growth_change[at.clone()]));
+                let next =
+                    _mm256_mul_pd(_mm256_mul_pd(value, _mm256_max_pd(g, gross_floor)), load(&e.factor[at.clone()]));
+                _mm256_min_pd(next, load(&e.cap[at]))
             }
         };
-        fn lanes<const L: usize>(v: &[f64]) -> &[f64; L] {
-            v.try_into().expect("chunks of L")
+        let v = _mm256_max_pd(next, level_floor);
+        value = v;
+        peak = _mm256_max_pd(v, peak);
+        below = _mm256_add_pd(below, _mm256_and_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(peak, target), one));
+        store(&mut values[index * VALUES_STRIDE..][..LANES], v);
+        let sum = _mm256_add_pd(load(&sums[index]), v);
+        store(&mut sums[index], sum);
+        let low = _mm256_min_pd(v, load(&min[index]));
+        store(&mut min[index], low);
+        let high = _mm256_max_pd(v, load(&max[index]));
+        store(&mut max[index], high);
+        let count = _mm256_add_pd(load(&above[index]), _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(v, target), one));
+        store(&mut above[index], count);
+    }
+    let (mut peaks, mut belows) = ([0.0; LANES], [0.0; LANES]);
+    store(&mut peaks, peak);
+    store(&mut belows, below);
+    (peaks, belows)
+}
+
+/// The extremes and the number at or above the target of a block's values in each year, kept
+/// per lane (lane `i % 4` for the block's path `i`) so that the walk updates them in vectors.
+#[derive(Default)]
+struct BlockFigures {
+    min: Vec<[f64; LANES]>,
+    max: Vec<[f64; LANES]>,
+    /// Counts, as floats: exact, and in the same vectors as the values.
+    above: Vec<[f64; LANES]>,
+}
+
+impl BlockFigures {
+    fn new(years: usize) -> Self {
+        BlockFigures {
+            min: vec![[f64::INFINITY; LANES]; years],
+            max: vec![[f64::NEG_INFINITY; LANES]; years],
+            above: vec![[0.0; LANES]; years],
         }
-        match effects {
-            None => {
-                let (none, one, ceiling) = ([0.0; L], [1.0; L], [LEVEL_CEILING; L]);
-                for (index, g) in gross.chunks_exact(L).enumerate() {
-                    step(lanes(g), &none, &one, &ceiling, &mut values[index * stride..][..L]);
-                }
-            }
-            Some(e) => {
-                let years = gross
-                    .chunks_exact(L)
-                    .zip(e.growth_change.chunks_exact(L))
-                    .zip(e.factor.chunks_exact(L))
-                    .zip(e.cap.chunks_exact(L));
-                for (index, (((g, change), factor), cap)) in years.enumerate() {
-                    step(lanes(g), lanes(change), lanes(factor), lanes(cap), &mut values[index * stride..][..L]);
-                }
-            }
-        }
-        std::array::from_fn(|lane| {
-            if self.base_value >= target {
-                Some(0)
-            } else if peak[lane] >= target {
-                Some(below[lane] as usize + 1)
-            } else {
-                None
-            }
-        })
+    }
+
+    fn reset(&mut self) {
+        self.min.fill([f64::INFINITY; LANES]);
+        self.max.fill([f64::NEG_INFINITY; LANES]);
+        self.above.fill([0.0; LANES]);
+    }
+
+    /// Year index `k - 1`'s smallest and largest value and number at or above the target.
+    fn year(&self, index: usize) -> (f64, f64, u64) {
+        let min = self.min[index].iter().fold(f64::INFINITY, |a, &b| a.min(b));
+        let max = self.max[index].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        (min, max, self.above[index].iter().sum::<f64>() as u64)
     }
 }
 
@@ -600,6 +732,7 @@ struct Scratch {
     /// Year-major: the values of one year are contiguous (row `k - 1` at `(k - 1) *
     /// VALUES_STRIDE`), so recording them touches one year's sketch at a time.
     values: Vec<f64>,
+    figures: BlockFigures,
     gross: Vec<f64>,
     effects: Effects,
 }
@@ -608,8 +741,83 @@ impl Scratch {
     fn new(years: usize) -> Self {
         Scratch {
             values: vec![0.0; years * VALUES_STRIDE],
+            figures: BlockFigures::new(years),
             gross: vec![0.0; years * LANES],
             effects: Effects::new(years * LANES),
+        }
+    }
+}
+
+/// Set by a test to run the portable code even where the CPU has AVX2.
+#[cfg(test)]
+static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Whether to run the portable code even where the CPU has AVX2: only when a test asks.
+fn portable_only() -> bool {
+    #[cfg(test)]
+    return PORTABLE_ONLY.load(Ordering::Relaxed);
+    #[cfg(not(test))]
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVX2 and the portable code give the same statistics, bit for bit. (Other tests
+    /// running meanwhile may see the portable code too: by this very property, no matter.)
+    #[test]
+    fn avx2_and_portable_code_agree() {
+        let shocks = r#"
+            [[shocks]]
+            name = "sanctions"
+            probability = 0.2
+            first_year = 2024
+            last_year = 2040
+            max_occurrences = 3
+            duration = { min = 1, max = 3 }
+            level_change = -0.2
+            growth_change = -0.05
+            recovery = 0.5
+            [[shocks]]
+            name = "route"
+            probability = 0.3
+            first_year = 2025
+            last_year = 2035
+            duration = 2
+            cap_value = 700.0
+        "#;
+        let growths = [
+            r#"distribution = "lognormal"
+            mean = 0.2
+            sd = 0.15
+            long_run_mean = 0.05
+            half_life = 3.0
+            persistence = 0.4"#,
+            r#"distribution = "normal"
+            mean = 0.1
+            sd = 0.2"#,
+            r#"distribution = "triangular"
+            min = -0.1
+            mode = 0.1
+            max = 0.4"#,
+        ];
+        for growth in growths {
+            for with_shocks in [false, true] {
+                let text = format!(
+                    "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\
+                     [growth]\n{growth}\n{}",
+                    if with_shocks { shocks } else { "" }
+                );
+                let scenario = Scenario::from_toml(&text, "test.toml", "test").expect("a valid scenario");
+                // Not a multiple of 4 or of a block: the last paths run one at a time.
+                let runs = 2 * BLOCK_PATHS as u64 + 7;
+                PORTABLE_ONLY.store(true, Ordering::Relaxed);
+                let portable = simulate(&scenario, runs, 5);
+                PORTABLE_ONLY.store(false, Ordering::Relaxed);
+                let dispatched = simulate(&scenario, runs, 5);
+                assert_eq!(portable, dispatched, "{growth}, shocks: {with_shocks}");
+            }
         }
     }
 }

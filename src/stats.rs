@@ -65,30 +65,12 @@ impl Stats {
         self.ended[(last - 1) * self.shocks + shock] += 1;
     }
 
-    /// Records the values `V(y)` of several paths in simulated year `k` (first the extremes and
-    /// counts, in one pass with no memory traffic but the slice, then the sketch), except their
-    /// sum: that is added to `sums`, four running sums taking every fourth value (a float sum
-    /// depends on its order; [`Stats::add_value_sums`] takes the totals). Slices of a multiple of
-    /// four values give the same sums as their concatenation.
-    pub(crate) fn record_values(&mut self, k: usize, values: &[f64], target: f64, sums: &mut [f64; 4]) {
+    /// Records the values `V(y)` of several paths in simulated year `k`, given their smallest
+    /// and largest and how many are at or above the target (the engine works those out as it
+    /// computes the values), except their sum: a float sum depends on its order, so the engine
+    /// adds the sums up itself ([`Stats::add_value_sums`]).
+    pub(crate) fn record_values(&mut self, k: usize, values: &[f64], min: f64, max: f64, above: u64) {
         let i = k - 1;
-        let (mut min, mut max, mut above) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
-        let lanes = values.chunks_exact(4);
-        let rest = lanes.remainder();
-        for lane in lanes {
-            for (sum, &v) in sums.iter_mut().zip(lane) {
-                *sum += v;
-                min = if v < min { v } else { min };
-                max = if v > max { v } else { max };
-                above += u64::from(v >= target);
-            }
-        }
-        for (sum, &v) in sums.iter_mut().zip(rest) {
-            *sum += v;
-            min = if v < min { v } else { min };
-            max = if v > max { v } else { max };
-            above += u64::from(v >= target);
-        }
         self.sketches[i].add_all(values, min, max);
         self.value_min[i] = self.value_min[i].min(min);
         self.value_max[i] = self.value_max[i].max(max);
