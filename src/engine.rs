@@ -1,12 +1,17 @@
 //! The Monte Carlo engine: SPEC §2 for every path, in parallel batches, merged so that the
 //! thread count cannot change a byte (SPEC §4).
 //!
-//! Paths are cut into fixed-size batches of [`BATCH_PATHS`]; each batch yields a [`Stats`] and
-//! batches are merged in batch order. Randomness is per path (see [`crate::streams`]), so a
-//! path's draws do not depend on its batch either. Within a batch, paths are simulated four at
-//! a time in lockstep (their state in registers) and their values buffered year-major, so each
-//! year's statistics are then recorded in one pass over a contiguous slice. Memory is a few
-//! batches per thread, whatever the number of runs.
+//! Paths are cut into fixed-size batches of [`BATCH_PATHS`]. Each worker thread records the
+//! batches it takes into statistics of its own ([`Stats`]: counts, extremes and sketches, exact
+//! in any order), merged at the end; the one order-dependent figure, the float sum of each
+//! year's values, is added batch by batch in batch order. Randomness is per path (see
+//! [`crate::streams`]), so a path's draws do not depend on its batch either.
+//!
+//! Within a batch, paths are simulated four at a time in lockstep: their normals drawn together
+//! ([`crate::normals`]), their levels walked as one vector of four (AVX2 where the CPU has it,
+//! the same bits either way), and their values buffered year-major in blocks of
+//! [`BLOCK_PATHS`] so that each year's sketch is then filled in one pass over a contiguous,
+//! cached slice. Memory is a few blocks per thread, whatever the number of runs.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -19,6 +24,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::fastexp;
 use crate::growth::Shape;
+use crate::normals::{self, NormalLanes};
 use crate::scenario::Scenario;
 use crate::shock::Duration;
 use crate::stats::Stats;
@@ -138,23 +144,38 @@ impl Ar1 {
     }
 
     /// Calls `each((k - 1) * L + lane, z(k))` for every year in order, lanes interleaved.
+    /// Four lanes draw their normals together ([`NormalLanes`]: the same draws, faster).
     #[inline(always)]
     fn for_each<const L: usize>(
         &self,
         rngs: &mut [Xoshiro256PlusPlus; L],
-        years: usize,
-        mut each: impl FnMut(usize, f64),
+        gross: &mut [f64],
+        mut each: impl FnMut(usize, f64) -> f64,
     ) {
+        let years = gross.len() / L;
+        if let Ok(rngs) = <&[Xoshiro256PlusPlus; normals::LANES]>::try_from(&rngs[..]) {
+            // The normals first, into `gross`, then the recurrence over them in place.
+            NormalLanes::new(rngs).fill(gross);
+            let mut z = [0.0; L];
+            for (i, year) in gross.chunks_exact_mut(L).enumerate() {
+                for lane in 0..L {
+                    let e = year[lane];
+                    z[lane] = if i == 0 { e } else { self.persistence * z[lane] + self.fresh * e };
+                    year[lane] = each(i * L + lane, z[lane]);
+                }
+            }
+            return;
+        }
         let mut z = [0.0; L];
         for lane in 0..L {
             z[lane] = rngs[lane].sample(StandardNormal);
-            each(lane, z[lane]);
+            gross[lane] = each(lane, z[lane]);
         }
         for i in 1..years {
             for lane in 0..L {
                 let e: f64 = rngs[lane].sample(StandardNormal);
                 z[lane] = self.persistence * z[lane] + self.fresh * e;
-                each(i * L + lane, z[lane]);
+                gross[i * L + lane] = each(i * L + lane, z[lane]);
             }
         }
     }
@@ -184,8 +205,7 @@ struct Normal {
 impl Rates for Normal {
     #[inline(always)]
     fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
-        let years = gross.len() / L;
-        self.ar.for_each(rngs, years, |j, z| gross[j] = self.gross_mean[j / L] + self.sd * z);
+        self.ar.for_each(rngs, gross, |j, z| self.gross_mean[j / L] + self.sd * z);
     }
 }
 
@@ -199,8 +219,7 @@ struct Lognormal {
 impl Rates for Lognormal {
     #[inline(always)]
     fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
-        let years = gross.len() / L;
-        self.ar.for_each(rngs, years, |j, z| gross[j] = self.mu[j / L] + self.s[j / L] * z);
+        self.ar.for_each(rngs, gross, |j, z| self.mu[j / L] + self.s[j / L] * z);
         fastexp::exp_in_place(gross);
     }
 }

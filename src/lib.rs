@@ -4,10 +4,10 @@
 //!
 //! The pipeline, one module per concern: [`scenario`] parses and validates TOML into model
 //! objects ([`growth`], [`shock`]); [`engine`] simulates paths with randomness from [`streams`]
-//! (and lognormal growth through [`fastexp`]) into mergeable [`stats`] (value quantiles via
-//! [`sketch`]); [`export`] writes the CSV files and [`report`] the terminal summary; [`cli`]
-//! ties them together, [`error`] says what users got wrong and [`interrupt`] stops cleanly on a
-//! signal.
+//! (four paths' normals at once through [`normals`], lognormal growth through [`fastexp`]) into
+//! mergeable [`stats`] (value quantiles via [`sketch`]); [`export`] writes the CSV files and
+//! [`report`] the terminal summary; [`cli`] ties them together, [`error`] says what users got
+//! wrong and [`interrupt`] stops cleanly on a signal.
 
 pub mod cli;
 pub mod engine;
@@ -16,6 +16,7 @@ pub mod export;
 pub mod fastexp;
 pub mod growth;
 pub mod interrupt;
+pub mod normals;
 pub mod report;
 pub mod scenario;
 pub mod shock;
