@@ -10,7 +10,7 @@
 //! Within a batch, paths are simulated four at a time in lockstep: their normals drawn together
 //! ([`crate::normals`]), their levels walked as one vector of four (AVX2 where the CPU has it,
 //! the same bits either way), and their values buffered year-major in blocks of
-//! [`BLOCK_PATHS`] so that each year's sketch is then filled in one pass over a contiguous,
+//! 1024 paths so that each year's sketch is then filled in one pass over a contiguous,
 //! cached slice. Memory is a few blocks per thread, whatever the number of runs.
 
 use std::collections::BTreeMap;
@@ -128,7 +128,8 @@ const LANES: usize = 4;
 trait Rates: Sync {
     /// Fills `gross[(k - 1) * L + lane] = 1 + r(k)` for `k = 1 ..= gross.len() / L`, drawing
     /// lane `lane`'s surprises from `rngs[lane]`.
-    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]);
+    /// `AVX2`: whether the caller runs with AVX2 (so that four lanes may use 256-bit vectors).
+    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]);
 }
 
 /// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`
@@ -188,7 +189,7 @@ struct Constant {
 
 impl Rates for Constant {
     #[inline(always)]
-    fn fill<const L: usize>(&self, _: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, _: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
         for (year, &g) in gross.chunks_exact_mut(L).zip(&self.gross) {
             year.fill(g);
         }
@@ -204,7 +205,7 @@ struct Normal {
 
 impl Rates for Normal {
     #[inline(always)]
-    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
         self.ar.for_each(rngs, gross, |j, z| self.gross_mean[j / L] + self.sd * z);
     }
 }
@@ -218,9 +219,36 @@ struct Lognormal {
 
 impl Rates for Lognormal {
     #[inline(always)]
-    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 && let Ok(rngs) = <&[Xoshiro256PlusPlus; LANES]>::try_from(&rngs[..]) {
+            NormalLanes::new(rngs).fill(gross);
+            // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 was detected.
+            unsafe { lognormal4_avx2(&self.ar, &self.mu, &self.s, gross) };
+            return;
+        }
         self.ar.for_each(rngs, gross, |j, z| self.mu[j / L] + self.s[j / L] * z);
         fastexp::exp_in_place(gross);
+    }
+}
+
+/// [`Lognormal::fill`] for four lanes in 256-bit vectors, given their normals `e(k)` in `gross`
+/// (year-major, four per year): the AR(1) surprises, the exponents and their `exp` in one pass,
+/// the same operations in the same order as the portable code, so the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn lognormal4_avx2(ar: &Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
+    use std::arch::x86_64::*;
+    let (persistence, fresh) = (_mm256_set1_pd(ar.persistence), _mm256_set1_pd(ar.fresh));
+    let mut z = _mm256_setzero_pd();
+    for (k, (year, (&mu, &s))) in gross.chunks_exact_mut(LANES).zip(mu.iter().zip(s)).enumerate() {
+        let year: &mut [f64; LANES] = year.try_into().expect("four lanes");
+        // SAFETY: reads the four elements of `year`.
+        let e = unsafe { _mm256_loadu_pd(year.as_ptr()) };
+        z = if k == 0 { e } else { _mm256_add_pd(_mm256_mul_pd(persistence, z), _mm256_mul_pd(fresh, e)) };
+        let x = _mm256_add_pd(_mm256_set1_pd(mu), _mm256_mul_pd(_mm256_set1_pd(s), z));
+        // SAFETY: writes the four elements of `year`.
+        unsafe { _mm256_storeu_pd(year.as_mut_ptr(), fastexp::exp4_avx2(x)) };
     }
 }
 
@@ -232,7 +260,7 @@ struct Bounded<D> {
 
 impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
     #[inline(always)]
-    fn fill<const L: usize>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
         for (year, shift) in gross.chunks_exact_mut(L).zip(&self.gross_shift) {
             for (g, rng) in year.iter_mut().zip(rngs.iter_mut()) {
                 *g = self.distribution.sample(rng) + shift;
@@ -492,7 +520,7 @@ impl Plan {
         let gross = &mut scratch.gross[..years * L];
         let mut rngs: [Xoshiro256PlusPlus; L] =
             std::array::from_fn(|lane| self.growth_key.growth_rng(first + lane as u64));
-        rates.fill(&mut rngs, gross);
+        rates.fill::<L, AVX2>(&mut rngs, gross);
         let effects = if self.shocks.is_empty() {
             None
         } else {
@@ -521,9 +549,11 @@ impl Plan {
             let mut k = shock.first_k;
             let mut count = 0;
             while k <= shock.last_k && count < shock.max_occurrences {
-                if shock.start_draws && !stream.starts(k, shock.threshold) {
-                    k += 1;
-                    continue;
+                if shock.start_draws {
+                    match stream.next_start(k, shock.last_k, shock.threshold) {
+                        Some(start) => k = start,
+                        None => break,
+                    }
                 }
                 let duration = match shock.duration {
                     Duration::Years(d) => d,
@@ -533,21 +563,22 @@ impl Plan {
                 let last = k.saturating_add(duration - 1).min(years);
                 count += 1;
                 stats.record_occurrence(s, k as usize, last as usize);
-                // Effects of simulated year j sit at (j - 1) * L + lane.
+                // Effects of simulated year j sit at (j - 1) * L + lane: the active years are
+                // every L-th element from `at(k)` to `at(last)`.
                 let at = |j: u32| (j as usize - 1) * L + lane;
+                let active = at(k)..at(last) + 1;
                 effects.factor[at(k)] *= shock.start_factor;
                 if last < years && shock.recovery_factor != 1.0 {
                     effects.factor[at(last + 1)] *= shock.recovery_factor;
                 }
                 if shock.growth_change != 0.0 {
-                    for j in k..=last {
-                        effects.growth_change[at(j)] += shock.growth_change;
+                    for change in effects.growth_change[active.clone()].iter_mut().step_by(L) {
+                        *change += shock.growth_change;
                     }
                 }
                 if shock.cap.is_finite() {
-                    for j in k..=last {
-                        let c = &mut effects.cap[at(j)];
-                        *c = c.min(shock.cap);
+                    for cap in effects.cap[active].iter_mut().step_by(L) {
+                        *cap = cap.min(shock.cap);
                     }
                 }
                 if last >= years {
@@ -682,30 +713,48 @@ fn walk4_avx2(
     let mut peak = value;
     let mut below = _mm256_setzero_pd();
     let BlockFigures { min, max, above } = figures;
-    for index in 0..years {
-        let at = index * LANES..(index + 1) * LANES;
-        let next = match effects {
-            None => _mm256_min_pd(_mm256_mul_pd(value, _mm256_max_pd(load(&gross[at]), gross_floor)), ceiling),
-            Some(e) => {
-                let g = _mm256_add_pd(load(&gross[at.clone()]), load(&e.growth_change[at.clone()]));
-                let next =
-                    _mm256_mul_pd(_mm256_mul_pd(value, _mm256_max_pd(g, gross_floor)), load(&e.factor[at.clone()]));
-                _mm256_min_pd(next, load(&e.cap[at]))
-            }
-        };
+    // One year, given the next level before the floor: returns the level.
+    let mut year = |next: __m256d,
+                    row: &mut [f64],
+                    sum: &mut [f64; LANES],
+                    min: &mut [f64; LANES],
+                    max: &mut [f64; LANES],
+                    above: &mut [f64; LANES]| {
         let v = _mm256_max_pd(next, level_floor);
-        value = v;
         peak = _mm256_max_pd(v, peak);
         below = _mm256_add_pd(below, _mm256_and_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(peak, target), one));
-        store(&mut values[index * VALUES_STRIDE..][..LANES], v);
-        let sum = _mm256_add_pd(load(&sums[index]), v);
-        store(&mut sums[index], sum);
-        let low = _mm256_min_pd(v, load(&min[index]));
-        store(&mut min[index], low);
-        let high = _mm256_max_pd(v, load(&max[index]));
-        store(&mut max[index], high);
-        let count = _mm256_add_pd(load(&above[index]), _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(v, target), one));
-        store(&mut above[index], count);
+        store(&mut row[..LANES], v);
+        let total = _mm256_add_pd(load(sum), v);
+        store(sum, total);
+        let low = _mm256_min_pd(v, load(min));
+        store(min, low);
+        let high = _mm256_max_pd(v, load(max));
+        store(max, high);
+        let count = _mm256_add_pd(load(above), _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(v, target), one));
+        store(above, count);
+        v
+    };
+    // Iterators rather than indices: no bounds checks in the loop.
+    let figures = values.chunks_mut(VALUES_STRIDE).zip(sums.iter_mut()).zip(min.iter_mut()).zip(max.iter_mut());
+    let figures = figures.zip(above.iter_mut()).take(years);
+    match effects {
+        None => {
+            for (g, ((((row, sum), min), max), above)) in gross.chunks_exact(LANES).zip(figures) {
+                let next = _mm256_min_pd(_mm256_mul_pd(value, _mm256_max_pd(load(g), gross_floor)), ceiling);
+                value = year(next, row, sum, min, max, above);
+            }
+        }
+        Some(e) => {
+            let effects =
+                e.growth_change.chunks_exact(LANES).zip(e.factor.chunks_exact(LANES)).zip(e.cap.chunks_exact(LANES));
+            for ((g, ((change, factor), cap)), ((((row, sum), min), max), above)) in
+                gross.chunks_exact(LANES).zip(effects).zip(figures)
+            {
+                let g = _mm256_add_pd(load(g), load(change));
+                let next = _mm256_mul_pd(_mm256_mul_pd(value, _mm256_max_pd(g, gross_floor)), load(factor));
+                value = year(_mm256_min_pd(next, load(cap)), row, sum, min, max, above);
+            }
+        }
     }
     let (mut peaks, mut belows) = ([0.0; LANES], [0.0; LANES]);
     store(&mut peaks, peak);

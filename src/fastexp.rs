@@ -70,8 +70,46 @@ fn exp_in_place_portable(values: &mut [f64]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[inline(never)]
 fn exp_in_place_avx2(values: &mut [f64]) {
     exp_in_place_portable(values);
+}
+
+/// [`exp`] of four values in one 256-bit vector: the same operations in the same order, so
+/// the same bits lane by lane (`vmaxpd`/`vminpd` are the clamp; no FMA). For callers that
+/// already work in AVX2 vectors, such as the engine's lognormal growth.
+///
+/// # Safety
+/// The CPU must support AVX2 (a caller compiled with AVX2 enabled may call it safely).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub fn exp4_avx2(x: std::arch::x86_64::__m256d) -> std::arch::x86_64::__m256d {
+    use std::arch::x86_64::*;
+    let c = _mm256_set1_pd;
+    let (add, mul, sub) = (_mm256_add_pd, _mm256_mul_pd, _mm256_sub_pd);
+    let x = _mm256_min_pd(_mm256_max_pd(x, c(MIN_ARGUMENT)), c(MAX_ARGUMENT));
+    let t = add(mul(x, c(LOG2_E)), c(ROUNDER));
+    let n = sub(t, c(ROUNDER));
+    let r = sub(sub(x, mul(n, c(LN2_HI))), mul(n, c(LN2_LO)));
+    let r2 = mul(r, r);
+    let r4 = mul(r2, r2);
+    let r8 = mul(r4, r4);
+    let p01 = add(c(1.0), r);
+    let p23 = add(c(1.0 / 2.0), mul(r, c(1.0 / 6.0)));
+    let p45 = add(c(1.0 / 24.0), mul(r, c(1.0 / 120.0)));
+    let p67 = add(c(1.0 / 720.0), mul(r, c(1.0 / 5_040.0)));
+    let p89 = add(c(1.0 / 40_320.0), mul(r, c(1.0 / 362_880.0)));
+    let p1011 = add(c(1.0 / 3_628_800.0), mul(r, c(1.0 / 39_916_800.0)));
+    let p1213 = add(c(1.0 / 479_001_600.0), mul(r, c(1.0 / 6_227_020_800.0)));
+    let p03 = add(p01, mul(r2, p23));
+    let p47 = add(p45, mul(r2, p67));
+    let p811 = add(p89, mul(r2, p1011));
+    let p07 = add(p03, mul(r4, p47));
+    let p813 = add(p811, mul(r4, p1213));
+    let p = add(p07, mul(r8, p813));
+    let scale = _mm256_slli_epi64::<52>(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023)));
+    mul(p, _mm256_castsi256_pd(scale))
 }
 
 #[cfg(test)]
@@ -107,6 +145,25 @@ mod tests {
         let scalar: Vec<f64> = inputs.iter().map(|&x| exp(x)).collect();
         assert_eq!(dispatched, scalar);
         assert_eq!(portable, scalar);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn four_lane_vector_agrees_bit_for_bit() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let inputs: Vec<f64> = (0..4004).map(|i| f64::from(i) * 0.37 - 740.0).collect();
+        for four in inputs.chunks_exact(4) {
+            let mut out = [0.0; 4];
+            // SAFETY: AVX2 was detected above; the load and store touch four elements each.
+            unsafe {
+                use std::arch::x86_64::*;
+                _mm256_storeu_pd(out.as_mut_ptr(), exp4_avx2(_mm256_loadu_pd(four.as_ptr())));
+            }
+            let scalar = [exp(four[0]), exp(four[1]), exp(four[2]), exp(four[3])];
+            assert_eq!(out.map(f64::to_bits), scalar.map(f64::to_bits), "{four:?}");
+        }
     }
 
     #[test]

@@ -102,6 +102,30 @@ impl ShockStream {
         (self.output(2 * u64::from(k)) >> 11) < threshold
     }
 
+    /// The first simulated year in `from ..= to` whose start draw is below `threshold`
+    /// (`start_threshold(probability)`, below 2^53: a probability below 1), if any: exactly
+    /// the first `k` with `starts(k, threshold)`, found by a tight loop that steps wyrand's
+    /// state by two increments a year instead of recomputing it, and compares whole outputs
+    /// (`x >> 11 < t` is `x < t << 11`).
+    #[inline(always)]
+    pub fn next_start(self, from: u32, to: u32, threshold: u64) -> Option<u32> {
+        debug_assert!(threshold < 1 << 53, "a probability of 1 takes no draw");
+        let bound = threshold << 11;
+        let step = WY_INCREMENT.wrapping_mul(2);
+        // The state of output 2k: `counter + 1 = 2k + 1` increments.
+        let mut state = self.0.wrapping_add((2 * u64::from(from) + 1).wrapping_mul(WY_INCREMENT));
+        let mut k = from;
+        while k <= to {
+            let product = u128::from(state) * u128::from(state ^ WY_MASK);
+            if ((product >> 64) as u64 ^ product as u64) < bound {
+                return Some(k);
+            }
+            state = state.wrapping_add(step);
+            k += 1;
+        }
+        None
+    }
+
     /// A whole number uniform in `min..=max` for an occurrence starting in simulated year `k`
     /// (multiply-shift; its bias is below 2^-32 for any span a scenario can give).
     #[inline(always)]
@@ -160,6 +184,13 @@ mod tests {
         for p in [0.0, 0.1, 0.25, 0.999, 1.0] {
             let threshold = start_threshold(p);
             assert!((0..2000).all(|k| stream.starts(k, threshold) == (stream.start_draw(k) < p)));
+        }
+        for p in [0.0, 0.01, 0.3, 0.999] {
+            let threshold = start_threshold(p);
+            for from in 0..300 {
+                let want = (from..=from + 40).find(|&k| stream.starts(k, threshold));
+                assert_eq!(stream.next_start(from, from + 40, threshold), want, "p {p}, from {from}");
+            }
         }
         let mut counts = [0u32; 3];
         for k in 0..30_000 {
