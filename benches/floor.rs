@@ -7,10 +7,10 @@
 //! `engine/simulate/T ÷ floor/every_year/T` in time is what the model and the statistics cost on
 //! top of the draws.
 //!
-//! Per path: the growth generator `StreamKey::new(seed, "growth").growth_rng(path)` and one
+//! Per path: the growth generator `StreamKey::new(seed, "growth").growth_rng(PathKey::new(path))` and one
 //! `StandardNormal` per simulated year (the engine's draws exactly, for a lognormal growth), and
 //! for each shock with a probability strictly between 0 and 1, its counter-based stream
-//! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and start draws:
+//! `StreamKey::new(seed, "shock:NAME").shock_stream(PathKey::new(path))` and start draws:
 //!
 //! - `every_year`: a start decision (`starts(k, threshold)`, as the engine makes it) in every simulated year. The engine draws only while a shock
 //!   is eligible (inside its `first_year..=last_year` window, not active, fewer than
@@ -45,7 +45,7 @@ use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use tradesim::engine::{BATCH_PATHS, batch_count};
 use tradesim::scenario::Scenario;
-use tradesim::streams::{self, ShockStream, StreamKey};
+use tradesim::streams::{self, PathKey, ShockStream, StreamKey};
 
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
@@ -98,9 +98,10 @@ impl Floor {
         let mut shock_counts = vec![0u64; self.shocks.len()];
         let mut growth_sum = 0.0f64;
         for path in first..end {
-            let mut rng = self.growth.growth_rng(path);
+            let key = PathKey::new(path);
+            let mut rng = self.growth.growth_rng(key);
             streams.clear();
-            streams.extend(self.shocks.iter().map(|s| s.key.shock_stream(path)));
+            streams.extend(self.shocks.iter().map(|s| s.key.shock_stream(key)));
             for k in 1..=self.years {
                 for ((shock, stream), count) in self.shocks.iter().zip(&streams).zip(&mut shock_counts) {
                     if shock.years.contains(&k) {

@@ -20,7 +20,6 @@ use std::sync::{Condvar, Mutex};
 
 use rand::RngExt;
 use rand_distr::{Distribution, Pert, StandardNormal, Triangular, Uniform};
-use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::fastexp;
 use crate::growth::Shape;
@@ -28,7 +27,7 @@ use crate::normals::{self, NormalLanes};
 use crate::scenario::Scenario;
 use crate::shock::Duration;
 use crate::stats::Stats;
-use crate::streams::{self, ShockStream, StreamKey};
+use crate::streams::{self, PathKey, ShockStream, StreamKey};
 
 /// Paths per batch: the unit of merging. Fixed, so results never depend on the thread count.
 pub const BATCH_PATHS: u64 = 16_384;
@@ -127,9 +126,10 @@ const LANES: usize = 4;
 /// paths, one implementation per distribution so the hot loop is compiled for each.
 trait Rates: Sync {
     /// Fills `gross[(k - 1) * L + lane] = 1 + r(k)` for `k = 1 ..= gross.len() / L`, drawing
-    /// lane `lane`'s surprises from `rngs[lane]`.
-    /// `AVX2`: whether the caller runs with AVX2 (so that four lanes may use 256-bit vectors).
-    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]);
+    /// lane `lane`'s surprises from the generator seeded with `seeds[lane]`
+    /// ([`streams::xoshiro`]). `AVX2`: whether the caller runs with AVX2 (so that four lanes
+    /// may use 256-bit vectors).
+    fn fill<const L: usize, const AVX2: bool>(&self, seeds: &[[u64; 4]; L], gross: &mut [f64]);
 }
 
 /// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`
@@ -149,14 +149,14 @@ impl Ar1 {
     #[inline(always)]
     fn for_each<const L: usize>(
         &self,
-        rngs: &mut [Xoshiro256PlusPlus; L],
+        seeds: &[[u64; 4]; L],
         gross: &mut [f64],
         mut each: impl FnMut(usize, f64) -> f64,
     ) {
         let years = gross.len() / L;
-        if let Ok(rngs) = <&[Xoshiro256PlusPlus; normals::LANES]>::try_from(&rngs[..]) {
+        if let Ok(seeds) = <&[[u64; 4]; normals::LANES]>::try_from(&seeds[..]) {
             // The normals first, into `gross`, then the recurrence over them in place.
-            NormalLanes::new(rngs).fill(gross);
+            NormalLanes::from_seeds(seeds).fill(gross);
             let mut z = [0.0; L];
             for (i, year) in gross.chunks_exact_mut(L).enumerate() {
                 for lane in 0..L {
@@ -167,6 +167,7 @@ impl Ar1 {
             }
             return;
         }
+        let mut rngs = seeds.map(streams::xoshiro);
         let mut z = [0.0; L];
         for lane in 0..L {
             z[lane] = rngs[lane].sample(StandardNormal);
@@ -189,7 +190,7 @@ struct Constant {
 
 impl Rates for Constant {
     #[inline(always)]
-    fn fill<const L: usize, const AVX2: bool>(&self, _: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, _: &[[u64; 4]; L], gross: &mut [f64]) {
         for (year, &g) in gross.chunks_exact_mut(L).zip(&self.gross) {
             year.fill(g);
         }
@@ -205,8 +206,8 @@ struct Normal {
 
 impl Rates for Normal {
     #[inline(always)]
-    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
-        self.ar.for_each(rngs, gross, |j, z| self.gross_mean[j / L] + self.sd * z);
+    fn fill<const L: usize, const AVX2: bool>(&self, seeds: &[[u64; 4]; L], gross: &mut [f64]) {
+        self.ar.for_each(seeds, gross, |j, z| self.gross_mean[j / L] + self.sd * z);
     }
 }
 
@@ -219,15 +220,15 @@ struct Lognormal {
 
 impl Rates for Lognormal {
     #[inline(always)]
-    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, seeds: &[[u64; 4]; L], gross: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
-        if AVX2 && let Ok(rngs) = <&[Xoshiro256PlusPlus; LANES]>::try_from(&rngs[..]) {
-            NormalLanes::new(rngs).fill(gross);
+        if AVX2 && let Ok(seeds) = <&[[u64; 4]; LANES]>::try_from(&seeds[..]) {
+            NormalLanes::from_seeds(seeds).fill(gross);
             // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 was detected.
             unsafe { lognormal4_avx2(&self.ar, &self.mu, &self.s, gross) };
             return;
         }
-        self.ar.for_each(rngs, gross, |j, z| self.mu[j / L] + self.s[j / L] * z);
+        self.ar.for_each(seeds, gross, |j, z| self.mu[j / L] + self.s[j / L] * z);
         fastexp::exp_in_place(gross);
     }
 }
@@ -260,7 +261,8 @@ struct Bounded<D> {
 
 impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
     #[inline(always)]
-    fn fill<const L: usize, const AVX2: bool>(&self, rngs: &mut [Xoshiro256PlusPlus; L], gross: &mut [f64]) {
+    fn fill<const L: usize, const AVX2: bool>(&self, seeds: &[[u64; 4]; L], gross: &mut [f64]) {
+        let mut rngs = seeds.map(streams::xoshiro);
         for (year, shift) in gross.chunks_exact_mut(L).zip(&self.gross_shift) {
             for (g, rng) in year.iter_mut().zip(rngs.iter_mut()) {
                 *g = self.distribution.sample(rng) + shift;
@@ -518,15 +520,14 @@ impl Plan {
     ) {
         let years = self.years as usize;
         let gross = &mut scratch.gross[..years * L];
-        let mut rngs: [Xoshiro256PlusPlus; L] =
-            std::array::from_fn(|lane| self.growth_key.growth_rng(first + lane as u64));
-        rates.fill::<L, AVX2>(&mut rngs, gross);
+        let paths: [PathKey; L] = std::array::from_fn(|lane| PathKey::new(first + lane as u64));
+        rates.fill::<L, AVX2>(&paths.map(|path| self.growth_key.growth_seed(path)), gross);
         let effects = if self.shocks.is_empty() {
             None
         } else {
             scratch.effects.clear();
-            for lane in 0..L {
-                self.shock_effects::<L>(first + lane as u64, lane, &mut scratch.effects, stats);
+            for (lane, &path) in paths.iter().enumerate() {
+                self.shock_effects::<L>(path, lane, &mut scratch.effects, stats);
             }
             Some(&scratch.effects)
         };
@@ -539,7 +540,7 @@ impl Plan {
     /// order: when its occurrences start and end, and what they do to each year (`effects`,
     /// steps 5–7). Shocks do not depend on the level, so they are drawn before it is computed.
     #[inline(always)]
-    fn shock_effects<const L: usize>(&self, path: u64, lane: usize, effects: &mut Effects, stats: &mut Stats) {
+    fn shock_effects<const L: usize>(&self, path: PathKey, lane: usize, effects: &mut Effects, stats: &mut Stats) {
         let years = self.years;
         for (s, shock) in self.shocks.iter().enumerate() {
             if shock.probability <= 0.0 {

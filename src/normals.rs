@@ -48,6 +48,17 @@ impl NormalLanes {
         NormalLanes { s }
     }
 
+    /// Four generators from their seeds' state words, as [`crate::streams::xoshiro`] builds
+    /// them (lane `lane` from `seeds[lane]`), without building them: the engine's way in.
+    #[inline(always)]
+    pub fn from_seeds(seeds: &[[u64; 4]; LANES]) -> Self {
+        if seeds.contains(&[0; 4]) {
+            // rand_xoshiro remaps an all-zero seed; let it.
+            return Self::new(&seeds.map(crate::streams::xoshiro));
+        }
+        NormalLanes { s: std::array::from_fn(|w| std::array::from_fn(|lane| seeds[lane][w])) }
+    }
+
     /// The four generators, each in the state its scalar twin would be in after the same draws.
     pub fn into_rngs(self) -> [Xoshiro256PlusPlus; LANES] {
         std::array::from_fn(|lane| {
@@ -708,6 +719,15 @@ mod tests {
                 assert_eq!(rng.given + 1, words, "words taken");
             }
         }
+    }
+
+    #[test]
+    fn from_seeds_is_new_of_the_generators_the_seeds_make() {
+        let seeds = [[1, 2, 3, 4], [0, 0, 0, 0], [u64::MAX, 0, 7, 9], [5, 0, 0, 0]];
+        let lanes = NormalLanes::from_seeds(&seeds);
+        assert_eq!(lanes.s, NormalLanes::new(&seeds.map(crate::streams::xoshiro)).s);
+        let words: [[u64; 4]; 4] = [[1, 2, 3, 4], [9, 9, 9, 9], [u64::MAX, 0, 7, 9], [5, 0, 0, 0]];
+        assert_eq!(NormalLanes::from_seeds(&words).s, NormalLanes::new(&words.map(crate::streams::xoshiro)).s);
     }
 
     #[test]

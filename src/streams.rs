@@ -39,7 +39,35 @@ pub fn mix64(mut z: u64) -> u64 {
 /// Combines a parent key with a child index or name hash into a new key.
 #[inline(always)]
 fn derive(parent: u64, child: u64) -> u64 {
-    mix64(parent.wrapping_add(GOLDEN) ^ mix64(child.wrapping_add(GOLDEN)))
+    derive_mixed(parent, mix64(child.wrapping_add(GOLDEN)))
+}
+
+/// [`derive`] with the child already mixed (`mix64(child + GOLDEN)`).
+#[inline(always)]
+fn derive_mixed(parent: u64, mixed_child: u64) -> u64 {
+    mix64(parent.wrapping_add(GOLDEN) ^ mixed_child)
+}
+
+/// A path's index as its streams' keys take it: mixed once, then shared by the growth stream
+/// and every shock stream of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathKey(u64);
+
+impl PathKey {
+    #[inline(always)]
+    pub fn new(path: u64) -> Self {
+        PathKey(mix64(path.wrapping_add(GOLDEN)))
+    }
+}
+
+/// The Xoshiro256++ generator whose state words are `seed` (`from_seed` of their
+/// little-endian bytes, so an all-zero seed is remapped as rand_xoshiro does).
+pub fn xoshiro(seed: [u64; 4]) -> Xoshiro256PlusPlus {
+    let mut bytes = [0u8; 32];
+    for (chunk, word) in bytes.chunks_exact_mut(8).zip(seed) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    Xoshiro256PlusPlus::from_seed(bytes)
 }
 
 /// FNV-1a: a stable hash of a stream's name (std's hasher is not promised to stay the same).
@@ -56,22 +84,27 @@ impl StreamKey {
         StreamKey(derive(seed, name_hash(stream_name)))
     }
 
+    /// The seed of path `path`'s growth-surprise generator: four SplitMix64 outputs from the
+    /// path's key, the state words of [`StreamKey::growth_rng`] (see [`xoshiro`]).
+    #[inline(always)]
+    pub fn growth_seed(self, path: PathKey) -> [u64; 4] {
+        let mut state = derive_mixed(self.0, path.0);
+        std::array::from_fn(|_| {
+            state = state.wrapping_add(GOLDEN);
+            mix64(state)
+        })
+    }
+
     /// The growth-surprise generator of path `path`.
     #[inline]
-    pub fn growth_rng(self, path: u64) -> Xoshiro256PlusPlus {
-        let mut state = derive(self.0, path);
-        let mut seed = [0u8; 32];
-        for word in seed.chunks_exact_mut(8) {
-            state = state.wrapping_add(GOLDEN);
-            word.copy_from_slice(&mix64(state).to_le_bytes());
-        }
-        Xoshiro256PlusPlus::from_seed(seed)
+    pub fn growth_rng(self, path: PathKey) -> Xoshiro256PlusPlus {
+        xoshiro(self.growth_seed(path))
     }
 
     /// The counter-based shock stream of path `path`.
     #[inline(always)]
-    pub fn shock_stream(self, path: u64) -> ShockStream {
-        ShockStream(derive(self.0, path))
+    pub fn shock_stream(self, path: PathKey) -> ShockStream {
+        ShockStream(derive_mixed(self.0, path.0))
     }
 }
 
@@ -156,9 +189,12 @@ mod tests {
     #[test]
     fn streams_are_fixed_functions_of_their_keys() {
         let a = StreamKey::new(7, "growth");
-        assert_eq!(a.growth_rng(3).next_u64(), StreamKey::new(7, "growth").growth_rng(3).next_u64());
-        assert_ne!(a.growth_rng(3).next_u64(), a.growth_rng(4).next_u64());
-        assert_ne!(a.growth_rng(3).next_u64(), StreamKey::new(8, "growth").growth_rng(3).next_u64());
+        let (three, four) = (PathKey::new(3), PathKey::new(4));
+        assert_eq!(a.growth_rng(three).next_u64(), StreamKey::new(7, "growth").growth_rng(three).next_u64());
+        assert_ne!(a.growth_rng(three).next_u64(), a.growth_rng(four).next_u64());
+        assert_ne!(a.growth_rng(three).next_u64(), StreamKey::new(8, "growth").growth_rng(three).next_u64());
+        // The path key is the mix `derive` applies to a child index.
+        assert_eq!(a.shock_stream(three).0, derive(a.0, 3));
         assert_ne!(StreamKey::new(7, "a"), StreamKey::new(7, "b"));
     }
 
@@ -176,7 +212,7 @@ mod tests {
 
     #[test]
     fn shock_draws_are_uniform() {
-        let stream = StreamKey::new(1, "shock").shock_stream(0);
+        let stream = StreamKey::new(1, "shock").shock_stream(PathKey::new(0));
         let n = 200_000u32;
         let mean = (0..n).map(|k| stream.start_draw(k)).sum::<f64>() / f64::from(n);
         // Standard error of the mean of U(0,1) is sqrt(1/12/n) = 0.00065; allow 5 of them.
