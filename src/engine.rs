@@ -26,6 +26,7 @@ use crate::growth::Shape;
 use crate::normals::{self, NormalLanes};
 use crate::scenario::Scenario;
 use crate::shock::Duration;
+use crate::sketch::Sketch;
 use crate::stats::Stats;
 use crate::streams::{self, PathKey, ShockStream, StreamKey};
 
@@ -378,6 +379,7 @@ impl Plan {
         let total = Mutex::new(Stats::new(years, self.shocks.len()));
         let worker = || {
             let mut stats = Stats::new(years, self.shocks.len());
+            let mut sketches = vec![Sketch::<u32>::new(); years];
             let mut scratch = Scratch::new(years);
             loop {
                 let batch = claimed.fetch_add(1, Ordering::Relaxed);
@@ -390,7 +392,13 @@ impl Plan {
                         state = merged.wait(state).expect("no worker panics");
                     }
                 }
-                let Some(sums) = self.run_batch_dispatch(rates, batch, stop, &mut stats, &mut scratch) else {
+                // A u32 bucket cannot overflow while the sketches hold fewer than 2^32 values.
+                if sketches[0].count() + BATCH_PATHS > u64::from(u32::MAX) {
+                    stats.merge_sketches(&sketches);
+                    sketches.fill(Sketch::new());
+                }
+                let recorded = Recorded { stats: &mut stats, sketches: &mut sketches };
+                let Some(sums) = self.run_batch_dispatch(rates, batch, stop, recorded, &mut scratch) else {
                     merged.notify_all();
                     return;
                 };
@@ -404,6 +412,7 @@ impl Plan {
                 }
                 merged.notify_all();
             }
+            stats.merge_sketches(&sketches);
             total.lock().expect("no worker panics").merge(&stats);
         };
         rayon::scope(|scope| {
@@ -428,15 +437,15 @@ impl Plan {
         rates: &R,
         batch: u64,
         stop: &AtomicBool,
-        stats: &mut Stats,
+        recorded: Recorded,
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && !portable_only() {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { self.run_batch_avx2(rates, batch, stop, stats, scratch) };
+            return unsafe { self.run_batch_avx2(rates, batch, stop, recorded, scratch) };
         }
-        self.run_batch::<R, false>(rates, batch, stop, stats, scratch)
+        self.run_batch::<R, false>(rates, batch, stop, recorded, scratch)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -446,10 +455,10 @@ impl Plan {
         rates: &R,
         batch: u64,
         stop: &AtomicBool,
-        stats: &mut Stats,
+        recorded: Recorded,
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
-        self.run_batch::<R, true>(rates, batch, stop, stats, scratch)
+        self.run_batch::<R, true>(rates, batch, stop, recorded, scratch)
     }
 
     /// Simulates one batch into `stats`, and returns its sum of `V(y)` for each year (added
@@ -462,9 +471,10 @@ impl Plan {
         rates: &R,
         batch: u64,
         stop: &AtomicBool,
-        stats: &mut Stats,
+        recorded: Recorded,
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
+        let Recorded { stats, sketches } = recorded;
         let years = self.years as usize;
         let paths = batch * BATCH_PATHS..self.runs.min((batch + 1) * BATCH_PATHS);
         let mut sums = vec![[0.0; LANES]; years];
@@ -492,9 +502,10 @@ impl Plan {
                     i += 1;
                 }
             }
-            for (k, year_values) in values.chunks_exact(VALUES_STRIDE).enumerate() {
+            for (k, (year_values, sketch)) in values.chunks_exact(VALUES_STRIDE).zip(sketches.iter_mut()).enumerate() {
                 let (min, max, above) = figures.year(k);
-                stats.record_values(k + 1, &year_values[..n as usize], min, max, above);
+                sketch.add_all(&year_values[..n as usize], min, max);
+                stats.record_extremes(k + 1, min, max, above);
             }
             scratch.values = values;
             scratch.figures = figures;
@@ -794,6 +805,14 @@ impl BlockFigures {
         let max = self.max[index].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
         (min, max, self.above[index].iter().sum::<f64>() as u64)
     }
+}
+
+/// Where a worker records its batches: statistics, and each year's sketch of values with
+/// `u32` counts (half the cache footprint of the totals' `u64`), merged into the statistics
+/// before any count could overflow and when the worker is done.
+struct Recorded<'a> {
+    stats: &'a mut Stats,
+    sketches: &'a mut [Sketch<u32>],
 }
 
 /// Per-thread working memory: one block's values, one group's rates and shock effects.

@@ -20,19 +20,42 @@ const FINE_SHIFT: u32 = 52 - PAGE_BITS;
 /// The most pages of 1024 buckets one sketch keeps.
 pub const MAX_PAGES: usize = 128;
 
+/// A bucket count: `u64` for totals; `u32` where a sketch is filled in the hot loop, where it
+/// halves the memory each increment touches (its owner keeps it below 2^32 values, see
+/// [`Sketch::count`], and merges it into a `u64` one).
+pub trait Count: Copy + Default + PartialEq + std::fmt::Debug + std::ops::AddAssign + Into<u64> {
+    const ONE: Self;
+    /// `n` as a count; `n` must fit.
+    fn from_u64(n: u64) -> Self;
+}
+
+impl Count for u32 {
+    const ONE: Self = 1;
+    fn from_u64(n: u64) -> Self {
+        u32::try_from(n).expect("a u32 sketch holds fewer than 2^32 values")
+    }
+}
+
+impl Count for u64 {
+    const ONE: Self = 1;
+    fn from_u64(n: u64) -> Self {
+        n
+    }
+}
+
 /// Counts of non-negative values by logarithmic bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Sketch {
+pub struct Sketch<C: Count = u64> {
     /// Each level halves the resolution: bucket keys are `bits >> (FINE_SHIFT + coarseness)`.
     coarseness: u32,
     /// The page number (`key >> PAGE_BITS`) of the first page of `counts`.
     first_page: u64,
     /// Whole pages of `SLOTS` counts, contiguous: bucket `key` is at `key - first_page * SLOTS`.
-    counts: Vec<u64>,
+    counts: Vec<C>,
     count: u64,
 }
 
-impl Sketch {
+impl<C: Count> Sketch<C> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -67,7 +90,7 @@ impl Sketch {
         debug_assert!(value >= 0.0, "sketch takes non-negative values, got {value}");
         self.cover(self.key(value));
         let index = self.index(self.key(value)).expect("cover made room");
-        self.counts[index] += 1;
+        self.counts[index] += C::ONE;
         self.count += 1;
     }
 
@@ -85,7 +108,7 @@ impl Sketch {
         let counts = &mut self.counts[..];
         for &v in values {
             debug_assert!((min..=max).contains(&v), "{v} outside [{min}, {max}]");
-            counts[((v.to_bits() >> shift) - first_key) as usize] += 1;
+            counts[((v.to_bits() >> shift) - first_key) as usize] += C::ONE;
         }
         self.count += values.len() as u64;
     }
@@ -96,7 +119,7 @@ impl Sketch {
         let mut page = key >> PAGE_BITS;
         if self.counts.is_empty() {
             self.first_page = page;
-            self.counts = vec![0; SLOTS];
+            self.counts = vec![C::default(); SLOTS];
             return;
         }
         loop {
@@ -105,10 +128,10 @@ impl Sketch {
             if (last - first + 1) as usize <= MAX_PAGES {
                 if page < self.first_page {
                     let extra = (self.first_page - page) as usize * SLOTS;
-                    self.counts.splice(0..0, std::iter::repeat_n(0, extra));
+                    self.counts.splice(0..0, std::iter::repeat_n(C::default(), extra));
                     self.first_page = page;
                 } else if page >= self.first_page + self.pages() {
-                    self.counts.resize((page - self.first_page + 1) as usize * SLOTS, 0);
+                    self.counts.resize((page - self.first_page + 1) as usize * SLOTS, C::default());
                 }
                 return;
             }
@@ -123,8 +146,8 @@ impl Sketch {
         let first_key = self.first_page << PAGE_BITS;
         let new_first_page = self.first_page >> 1;
         let new_last_page = ((first_key + self.counts.len() as u64 - 1) >> 1) >> PAGE_BITS;
-        let mut counts = vec![0; (new_last_page - new_first_page + 1) as usize * SLOTS];
-        for (offset, &count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+        let mut counts = vec![C::default(); (new_last_page - new_first_page + 1) as usize * SLOTS];
+        for (offset, &count) in self.counts.iter().enumerate().filter(|(_, c)| **c != C::default()) {
             let key = (first_key + offset as u64) >> 1;
             counts[(key - (new_first_page << PAGE_BITS)) as usize] += count;
         }
@@ -133,8 +156,8 @@ impl Sketch {
         self.coarseness += 1;
     }
 
-    /// Adds every count of `other` (exact and independent of order).
-    pub fn merge(&mut self, other: &Sketch) {
+    /// Adds every count of `other` (exact and independent of order). The total must fit `C`.
+    pub fn merge<D: Count>(&mut self, other: &Sketch<D>) {
         if other.count == 0 {
             return;
         }
@@ -149,10 +172,10 @@ impl Sketch {
         self.cover(other_first_key >> (self.coarseness - other.coarseness));
         self.cover((other_first_key + other.counts.len() as u64 - 1) >> (self.coarseness - other.coarseness));
         let drop = self.coarseness - other.coarseness;
-        for (offset, &count) in other.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+        for (offset, &count) in other.counts.iter().enumerate().filter(|(_, c)| **c != D::default()) {
             let key = (other_first_key + offset as u64) >> drop;
             let index = self.index(key).expect("both ends covered");
-            self.counts[index] += count;
+            self.counts[index] += C::from_u64(count.into());
         }
         self.count += other.count;
     }
@@ -167,7 +190,7 @@ impl Sketch {
         let shift = FINE_SHIFT + self.coarseness;
         let mut seen = 0u64;
         for (offset, &c) in self.counts.iter().enumerate() {
-            seen += c;
+            seen += c.into();
             if seen > rank {
                 let key = (self.first_page << PAGE_BITS) + offset as u64;
                 let low = f64::from_bits(key << shift);
@@ -190,7 +213,7 @@ mod tests {
     #[test]
     fn quantiles_are_within_relative_error_of_exact_order_statistics() {
         let values: Vec<f64> = (1..=10_000).map(|i| 0.37 * 1.0007f64.powi(i)).collect();
-        let mut sketch = Sketch::new();
+        let mut sketch = Sketch::<u64>::new();
         values.iter().for_each(|&v| sketch.add(v));
         assert_eq!(sketch.relative_error(), 1.0 / 2048.0);
         for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
@@ -201,7 +224,7 @@ mod tests {
 
     #[test]
     fn merge_equals_adding_everything_to_one_sketch() {
-        let (mut a, mut b, mut all) = (Sketch::new(), Sketch::new(), Sketch::new());
+        let (mut a, mut b, mut all) = (Sketch::<u64>::new(), Sketch::<u64>::new(), Sketch::<u64>::new());
         for i in 0..5000 {
             let v = 1e-3 * 1.01f64.powi(i % 1500);
             if i % 3 == 0 {
@@ -220,13 +243,19 @@ mod tests {
             assert_eq!(ba.quantile(q), all.quantile(q));
         }
         assert_eq!(ab.count(), 5000);
+        // Narrow counts, as the engine fills them, merge into the same total.
+        let mut narrow = Sketch::<u32>::new();
+        (0..5000).for_each(|i| narrow.add(1e-3 * 1.01f64.powi(i % 1500)));
+        let mut wide = Sketch::<u64>::new();
+        wide.merge(&narrow);
+        assert_eq!(wide, all);
     }
 
     #[test]
     fn wide_spans_halve_the_resolution_and_keep_memory_bounded() {
         // 1e-300 .. 1e300 spans about 2^1993: four halvings bring it within 128 pages.
         let values: Vec<f64> = (0..=6000).map(|i| 10f64.powf(-300.0 + f64::from(i) * 0.1)).collect();
-        let mut sketch = Sketch::new();
+        let mut sketch = Sketch::<u64>::new();
         sketch.add_all(&values, values[0], values[6000]);
         assert!(sketch.pages() as usize <= MAX_PAGES);
         assert_eq!(sketch.count(), 6001);
@@ -236,7 +265,7 @@ mod tests {
         }
         // Spans up to 2^252 keep the contract's 0.1% (a page boundary may cost one page).
         let values: Vec<f64> = (0..=2520).map(|i| 2f64.powf(f64::from(i) * 0.1)).collect();
-        let mut sketch = Sketch::new();
+        let mut sketch = Sketch::<u64>::new();
         values.iter().for_each(|&v| sketch.add(v));
         assert!(sketch.relative_error() <= 0.001);
         for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
@@ -248,7 +277,7 @@ mod tests {
     #[test]
     fn merging_sketches_of_different_resolution() {
         let narrow: Vec<f64> = (0..1000).map(|i| 100.0 + f64::from(i)).collect();
-        let (mut fine, mut coarse) = (Sketch::new(), Sketch::new());
+        let (mut fine, mut coarse) = (Sketch::<u64>::new(), Sketch::<u64>::new());
         narrow.iter().for_each(|&v| fine.add(v));
         coarse.add_all(&[1e-200, 1e200], 1e-200, 1e200);
         assert!(coarse.coarseness > 0);
@@ -264,8 +293,8 @@ mod tests {
 
     #[test]
     fn extremes_and_empty() {
-        assert_eq!(Sketch::new().quantile(0.5), None);
-        let mut s = Sketch::new();
+        assert_eq!(Sketch::<u64>::new().quantile(0.5), None);
+        let mut s = Sketch::<u64>::new();
         for v in [0.0, 1e-300, 1e300, f64::MAX] {
             s.add(v);
         }

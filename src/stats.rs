@@ -6,7 +6,7 @@
 //! - [`Summary`]: the figures the CSV files and the terminal show, derived from merged `Stats`.
 
 use crate::scenario::Scenario;
-use crate::sketch::Sketch;
+use crate::sketch::{Count, Sketch};
 
 /// What a set of paths accumulates. Year index `k` counts simulated years from 1.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,16 +65,21 @@ impl Stats {
         self.ended[(last - 1) * self.shocks + shock] += 1;
     }
 
-    /// Records the values `V(y)` of several paths in simulated year `k`, given their smallest
-    /// and largest and how many are at or above the target (the engine works those out as it
-    /// computes the values), except their sum: a float sum depends on its order, so the engine
-    /// adds the sums up itself ([`Stats::add_value_sums`]).
-    pub(crate) fn record_values(&mut self, k: usize, values: &[f64], min: f64, max: f64, above: u64) {
+    /// Records the smallest and largest of several paths' values `V(y)` in simulated year `k`,
+    /// and how many are at or above the target. Their sum and their sketch the engine keeps
+    /// apart (a float sum depends on its order; the hot loop's sketches have narrower counts),
+    /// and adds with [`Stats::add_value_sums`] and [`Stats::merge_sketches`].
+    pub(crate) fn record_extremes(&mut self, k: usize, min: f64, max: f64, above: u64) {
         let i = k - 1;
-        self.sketches[i].add_all(values, min, max);
         self.value_min[i] = self.value_min[i].min(min);
         self.value_max[i] = self.value_max[i].max(max);
         self.at_or_above[i] += above;
+    }
+
+    /// Adds one sketch of values per simulated year, in year order.
+    pub(crate) fn merge_sketches<C: Count>(&mut self, sketches: &[Sketch<C>]) {
+        assert_eq!(sketches.len(), self.years, "one sketch per simulated year");
+        self.sketches.iter_mut().zip(sketches).for_each(|(total, s)| total.merge(s));
     }
 
     /// Adds the sums of `V(y)`, one per simulated year, to those recorded.
