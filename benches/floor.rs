@@ -7,27 +7,27 @@
 //! `engine/simulate/T ÷ floor/every_year/T` in time is what the model and the statistics cost on
 //! top of the draws.
 //!
-//! Per path: the growth generator `StreamKey::new(seed, "growth").growth_rng(PathKey::new(path))` and one
-//! `StandardNormal` per simulated year (the engine's draws exactly, for a lognormal growth), and
-//! for each shock with a probability strictly between 0 and 1, its counter-based stream
-//! `StreamKey::new(seed, "shock:NAME").shock_stream(PathKey::new(path))` and start draws:
+//! Per path: the growth generator's seed `StreamKey::new(seed, "growth").growth_seed(path)` and
+//! one standard normal per simulated year, drawn four paths at a time by
+//! `normals::NormalLanes` (the engine's draws exactly, for a lognormal growth), and for each
+//! shock with a probability strictly between 0 and 1, its counter-based stream
+//! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and a start decision in each year of
+//! a range, by the engine's search (`ShockStream::next_start`):
 //!
-//! - `every_year`: a start decision (`starts(k, threshold)`, as the engine makes it) in every simulated year. The engine draws only while a shock
-//!   is eligible (inside its `first_year..=last_year` window, not active, fewer than
-//!   `max_occurrences` starts), so this is an UPPER BOUND on the floor: 3 × 28 = 84 start draws
-//!   per path for the bench scenario, against at most 22 + 17 + 7 = 46 in the engine.
-//! - `in_window`: a start decision only inside each shock's window: still an upper bound (no
-//!   state, so active years and exhausted shocks still draw), but a tighter one.
-//! - `growth_only`: the growth generator and its normals alone, no shock stream: the floor's
-//!   split between growth and shock draws.
+//! - `every_year`: every simulated year. The engine draws only while a shock is eligible
+//!   (inside its `first_year..=last_year` window, not active, fewer than `max_occurrences`
+//!   starts), so this is an UPPER BOUND on the floor: 3 × 28 = 84 start draws per path for the
+//!   bench scenario, against at most 22 + 17 + 7 = 46 in the engine.
+//! - `in_window`: only inside each shock's window: still an upper bound (no state, so active
+//!   years and exhausted shocks still draw), but a tighter one.
+//! - `growth_only`: the growth normals alone, no shock stream: the floor's split between growth
+//!   and shock draws.
 //!
 //! Neither draws durations: the engine draws one (`duration_draw`) per occurrence started, a
 //! handful per path at most, negligible beside the start draws.
 //!
-//! Each stream's draws are summed into an accumulator of its own, years in the outer loop, so that
-//! the additions form short interleaved chains rather than one long chain that would time the
-//! adder instead of the generators; the sums end in a `black_box`. (The engine draws a path's
-//! growth first and then each shock's years in turn; the order does not change what is drawn.)
+//! The normals are summed (four interleaved chains, so that the adder is not what is timed) and
+//! the starts counted; the totals end in a `black_box`.
 //! On a busy machine, `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall time (see
 //! benches/common/mod.rs).
 
@@ -44,8 +44,9 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use tradesim::engine::{BATCH_PATHS, batch_count};
+use tradesim::normals::{LANES, NormalLanes};
 use tradesim::scenario::Scenario;
-use tradesim::streams::{self, PathKey, ShockStream, StreamKey};
+use tradesim::streams::{self, PathKey, StreamKey};
 
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
@@ -90,29 +91,53 @@ impl Floor {
         Floor { years, growth: StreamKey::new(seed, "growth"), shocks }
     }
 
-    /// Draws every path of `batch` (paths `batch * BATCH_PATHS ..`, as in the engine).
+    /// Draws every path of `batch` (paths `batch * BATCH_PATHS ..`, as in the engine): four
+    /// paths at a time, their normals together as the engine draws them, and each shock's
+    /// start decisions by the engine's own search (`next_start`, resumed after every start, so
+    /// every year of the range is drawn exactly once).
     fn batch(&self, runs: u64, batch: u64) -> f64 {
         let first = batch * BATCH_PATHS;
         let end = runs.min(first + BATCH_PATHS);
-        let mut streams: Vec<ShockStream> = Vec::with_capacity(self.shocks.len());
-        let mut shock_counts = vec![0u64; self.shocks.len()];
+        let years = self.years as usize;
+        let mut normals = vec![0.0; years * LANES];
+        let mut starts = 0u64;
         let mut growth_sum = 0.0f64;
-        for path in first..end {
-            let key = PathKey::new(path);
-            let mut rng = self.growth.growth_rng(key);
-            streams.clear();
-            streams.extend(self.shocks.iter().map(|s| s.key.shock_stream(key)));
-            for k in 1..=self.years {
-                for ((shock, stream), count) in self.shocks.iter().zip(&streams).zip(&mut shock_counts) {
-                    if shock.years.contains(&k) {
-                        *count += u64::from(stream.starts(k, shock.threshold));
+        let mut group = first;
+        while group < end {
+            let lanes = (end - group).min(LANES as u64) as usize;
+            let keys: [PathKey; LANES] = std::array::from_fn(|lane| PathKey::new(group + lane as u64));
+            if lanes == LANES {
+                NormalLanes::from_seeds(&keys.map(|key| self.growth.growth_seed(key))).fill(&mut normals);
+            } else {
+                // The last paths of a run, one at a time (the engine's scalar draws).
+                for (lane, &key) in keys.iter().enumerate().take(lanes) {
+                    let mut rng = self.growth.growth_rng(key);
+                    for k in 0..years {
+                        normals[k * LANES + lane] = rng.sample(StandardNormal);
                     }
                 }
-                let e: f64 = rng.sample(StandardNormal);
-                growth_sum += e;
             }
+            // Four accumulators, so the additions are four short chains, not one long one.
+            let mut sums = [0.0; LANES];
+            for year in normals.chunks_exact(LANES) {
+                for (sum, e) in sums.iter_mut().zip(year) {
+                    *sum += e;
+                }
+            }
+            growth_sum += sums.iter().sum::<f64>();
+            for &key in keys.iter().take(lanes) {
+                for shock in &self.shocks {
+                    let stream = shock.key.shock_stream(key);
+                    let mut k = *shock.years.start();
+                    while let Some(start) = stream.next_start(k, *shock.years.end(), shock.threshold) {
+                        starts += 1;
+                        k = start + 1;
+                    }
+                }
+            }
+            group += lanes as u64;
         }
-        growth_sum + shock_counts.iter().sum::<u64>() as f64
+        growth_sum + starts as f64
     }
 
     /// All `runs` paths on the current rayon pool, batches merged in batch order.
