@@ -12,7 +12,7 @@
 //! `normals::NormalLanes` (the engine's draws exactly, for a lognormal growth), and for each
 //! shock with a probability strictly between 0 and 1, its counter-based stream
 //! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and a start decision in each year of
-//! a range, by the engine's search (`ShockStream::next_start`):
+//! a range, decided 64 years at a time as the engine decides them (`ShockStream::start_mask`):
 //!
 //! - `every_year`: every simulated year. The engine draws only while a shock is eligible
 //!   (inside its `first_year..=last_year` window, not active, fewer than `max_occurrences`
@@ -51,8 +51,8 @@ use tradesim::streams::{self, PathKey, StreamKey};
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
     key: StreamKey,
-    /// The engine's integer form of the probability.
-    threshold: u64,
+    /// The engine's form of the probability (`streams::start_digits`).
+    digits: u64,
     /// Simulated years `k` with a start draw.
     years: RangeInclusive<u32>,
 }
@@ -81,7 +81,7 @@ impl Floor {
             .filter(|s| s.probability() > 0.0 && s.probability() < 1.0 && !matches!(starts, Starts::None))
             .map(|s| FloorShock {
                 key: StreamKey::new(seed, &format!("shock:{}", s.name())),
-                threshold: streams::start_threshold(s.probability()),
+                digits: streams::start_digits(s.probability()),
                 years: match starts {
                     Starts::InWindow => (s.first_year() - base_year) as u32..=(s.last_year() - base_year) as u32,
                     _ => 1..=years,
@@ -93,8 +93,8 @@ impl Floor {
 
     /// Draws every path of `batch` (paths `batch * BATCH_PATHS ..`, as in the engine): four
     /// paths at a time, their normals together as the engine draws them, and each shock's
-    /// start decisions by the engine's own search (`next_start`, resumed after every start, so
-    /// every year of the range is drawn exactly once).
+    /// start decisions for every year of the range, 64 years at a time (`start_mask`) as the
+    /// engine draws them.
     fn batch(&self, runs: u64, batch: u64) -> f64 {
         let first = batch * BATCH_PATHS;
         let end = runs.min(first + BATCH_PATHS);
@@ -128,10 +128,11 @@ impl Floor {
             for &key in keys.iter().take(lanes) {
                 for shock in &self.shocks {
                     let stream = shock.key.shock_stream(key);
-                    let mut k = *shock.years.start();
-                    while let Some(start) = stream.next_start(k, *shock.years.end(), shock.threshold) {
-                        starts += 1;
-                        k = start + 1;
+                    let (mut k, last) = (*shock.years.start(), *shock.years.end());
+                    while k <= last {
+                        let to = last.min(k | 63);
+                        starts += u64::from(stream.start_mask(k, to, shock.digits).count_ones());
+                        k = to + 1;
                     }
                 }
             }

@@ -276,8 +276,8 @@ impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
 struct ShockPlan {
     key: StreamKey,
     probability: f64,
-    /// `probability` for [`ShockStream::starts`].
-    threshold: u64,
+    /// `probability` for [`ShockStream::start_mask`].
+    digits: u64,
     /// Whether the start decision takes a draw (a probability strictly between 0 and 1).
     start_draws: bool,
     /// Whether any draw comes from the shock's stream (start or duration).
@@ -333,7 +333,7 @@ impl Plan {
                 ShockPlan {
                     key: StreamKey::new(seed, &format!("shock:{}", s.name())),
                     probability: s.probability(),
-                    threshold: streams::start_threshold(s.probability()),
+                    digits: if start_draws { streams::start_digits(s.probability()) } else { 0 },
                     start_draws,
                     draws: start_draws || matches!(s.duration(), Duration::Between { .. }),
                     first_k: (s.first_year() - base_year) as u32,
@@ -560,12 +560,22 @@ impl Plan {
             let stream = if shock.draws { shock.key.shock_stream(path) } else { ShockStream::default() };
             let mut k = shock.first_k;
             let mut count = 0;
+            // The start decisions of years `..= mask_last` of `k`'s chunk of 64 years, bit `k % 64`,
+            // drawn when the search first reaches the chunk (`mask_last = 0`: none yet, since
+            // simulated years count from 1).
+            let (mut mask, mut mask_last) = (0u64, 0);
             while k <= shock.last_k && count < shock.max_occurrences {
                 if shock.start_draws {
-                    match stream.next_start(k, shock.last_k, shock.threshold) {
-                        Some(start) => k = start,
-                        None => break,
+                    if k > mask_last {
+                        mask_last = shock.last_k.min(k | 63);
+                        mask = stream.start_mask(k, mask_last, shock.digits);
                     }
+                    let ahead = mask >> (k % 64);
+                    if ahead == 0 {
+                        k = mask_last + 1;
+                        continue;
+                    }
+                    k += ahead.trailing_zeros();
                 }
                 let duration = match shock.duration {
                     Duration::Years(d) => d,

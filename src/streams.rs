@@ -8,11 +8,12 @@
 //!   seeded from `(seed, "growth", path)`; year `k` takes the `k`-th standard normal (or bounded
 //!   draw) from it.
 //! - **shocks**: a counter-based wyrand (Wang Yi's generator from wyhash: one 64×64→128-bit
-//!   multiply per output) started at a state keyed by `(seed, shock name, path)`: the start draw
-//!   of simulated year `k` is output `2k`, its duration draw output `2k + 1`. Skipping a year's
-//!   draw (when a shock cannot start) shifts nothing. A shock may draw once a year for each
-//!   path, so this is the engine's most frequent draw after the normals; wyrand takes about half
-//!   the instructions of SplitMix64 and passes the same statistical test batteries.
+//!   multiply per output) started at a state keyed by `(seed, shock name, path)`. Start
+//!   decisions come 64 years at a time: year `k` of chunk `c = k / 64` is bit column `k % 64`
+//!   of outputs `2 (64 c + j)`, read as the binary digits of a uniform compared with the
+//!   probability's (see [`ShockStream::start_mask`]); the duration draw of an occurrence
+//!   starting in year `k` is output `2k + 1`. A year's decision depends on its column alone, so
+//!   what the engine does not need (years when a shock cannot start) shifts nothing.
 //!
 //! So two scenarios run with the same seed share every draw where they share structure (the
 //! same growth distribution; shocks with the same name): comparisons use common random numbers.
@@ -122,41 +123,45 @@ impl ShockStream {
         (product >> 64) as u64 ^ product as u64
     }
 
-    /// A uniform draw in [0, 1) deciding whether an occurrence starts in simulated year `k`.
+    /// The start decisions of simulated years `from ..= to`, which lie in one chunk of 64
+    /// years (`from / 64 == to / 64`): bit `k % 64` of the result is set when an occurrence
+    /// starts in year `k` (if the shock may start then), given `digits =
+    /// start_digits(probability)`.
+    ///
+    /// Each year of a chunk is one bit column of the chunk's words (outputs `2 (64 c + j)`,
+    /// `j = 0, 1, ..`): the column's bits are the binary digits of a uniform `U`, and the year
+    /// starts an occurrence when `U < P = digits / 2^64`, decided at the first digit where they
+    /// differ. So 64 years are decided at once, with bitwise operations and no branch per year,
+    /// in as many words as the last of them needs (about 7 for a full chunk; fewer for fewer
+    /// years, or when `P`'s remaining digits are zeros). A year's decision depends on its
+    /// column alone, so it is the same whatever range it is drawn in.
     #[inline(always)]
-    pub fn start_draw(self, k: u32) -> f64 {
-        unit_interval(self.output(2 * u64::from(k)))
-    }
-
-    /// Whether `start_draw(k) < probability`, given `threshold = start_threshold(probability)`:
-    /// the same decision in integers, without converting the draw to a float.
-    #[inline(always)]
-    pub fn starts(self, k: u32, threshold: u64) -> bool {
-        (self.output(2 * u64::from(k)) >> 11) < threshold
-    }
-
-    /// The first simulated year in `from ..= to` whose start draw is below `threshold`
-    /// (`start_threshold(probability)`, below 2^53: a probability below 1), if any: exactly
-    /// the first `k` with `starts(k, threshold)`, found by a tight loop that steps wyrand's
-    /// state by two increments a year instead of recomputing it, and compares whole outputs
-    /// (`x >> 11 < t` is `x < t << 11`).
-    #[inline(always)]
-    pub fn next_start(self, from: u32, to: u32, threshold: u64) -> Option<u32> {
-        debug_assert!(threshold < 1 << 53, "a probability of 1 takes no draw");
-        let bound = threshold << 11;
+    pub fn start_mask(self, from: u32, to: u32, digits: u64) -> u64 {
+        debug_assert!(from <= to && from / 64 == to / 64, "{from}..={to}");
+        let mut undecided = (u64::MAX << (from % 64)) & (u64::MAX >> (63 - to % 64));
+        let mut starts = 0;
+        // Word j is output 2 (64 c + j): its state is `counter + 1` increments from the key.
+        let mut state = self.0.wrapping_add((128 * u64::from(from / 64) + 1).wrapping_mul(WY_INCREMENT));
         let step = WY_INCREMENT.wrapping_mul(2);
-        // The state of output 2k: `counter + 1 = 2k + 1` increments.
-        let mut state = self.0.wrapping_add((2 * u64::from(from) + 1).wrapping_mul(WY_INCREMENT));
-        let mut k = from;
-        while k <= to {
+        let mut digits = digits;
+        // Once P's remaining digits are all 0, no undecided U can fall below P.
+        while undecided != 0 && digits != 0 {
             let product = u128::from(state) * u128::from(state ^ WY_MASK);
-            if ((product >> 64) as u64 ^ product as u64) < bound {
-                return Some(k);
-            }
+            let word = (product >> 64) as u64 ^ product as u64;
+            // All ones when this digit of P is 1: then a 0 digit of U decides `U < P`; when it is
+            // 0, a 1 digit of U decides `U > P`; equal digits leave the column undecided.
+            let one = 0u64.wrapping_sub(digits >> 63);
+            starts |= undecided & !word & one;
+            undecided &= !(word ^ one);
             state = state.wrapping_add(step);
-            k += 1;
+            digits <<= 1;
         }
-        None
+        starts
+    }
+
+    /// Whether an occurrence starts in year `k` ([`ShockStream::start_mask`] of that year alone).
+    pub fn starts(self, k: u32, digits: u64) -> bool {
+        self.start_mask(k, k, digits) >> (k % 64) & 1 == 1
     }
 
     /// A whole number uniform in `min..=max` for an occurrence starting in simulated year `k`
@@ -169,16 +174,13 @@ impl ShockStream {
     }
 }
 
-/// The threshold for [`ShockStream::starts`]: `u < p` for `u = m / 2^53` exactly when
-/// `m < ceil(p * 2^53)` (the product is exact: a power-of-two scaling).
-pub fn start_threshold(probability: f64) -> u64 {
-    (probability * (1u64 << 53) as f64).ceil() as u64
-}
-
-/// The top 53 bits of `x` as a float in [0, 1).
-#[inline(always)]
-pub fn unit_interval(x: u64) -> f64 {
-    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+/// The first 64 binary digits of a start probability below 1, for [`ShockStream::start_mask`]:
+/// `floor(p * 2^64)`, so a year starts with probability `p` rounded down to a multiple of 2^-64
+/// (exact for every `p` that is a multiple of 2^-64, such as 0.1 as a double).
+pub fn start_digits(probability: f64) -> u64 {
+    debug_assert!((0.0..1.0).contains(&probability), "{probability}");
+    // Scaling by a power of two is exact; the conversion truncates.
+    (probability * 18_446_744_073_709_551_616.0) as u64
 }
 
 #[cfg(test)]
@@ -211,23 +213,52 @@ mod tests {
     }
 
     #[test]
-    fn shock_draws_are_uniform() {
-        let stream = StreamKey::new(1, "shock").shock_stream(PathKey::new(0));
-        let n = 200_000u32;
-        let mean = (0..n).map(|k| stream.start_draw(k)).sum::<f64>() / f64::from(n);
-        // Standard error of the mean of U(0,1) is sqrt(1/12/n) = 0.00065; allow 5 of them.
-        assert!((mean - 0.5).abs() < 5.0 * (1.0 / 12.0 / f64::from(n)).sqrt(), "{mean}");
-        for p in [0.0, 0.1, 0.25, 0.999, 1.0] {
-            let threshold = start_threshold(p);
-            assert!((0..2000).all(|k| stream.starts(k, threshold) == (stream.start_draw(k) < p)));
-        }
-        for p in [0.0, 0.01, 0.3, 0.999] {
-            let threshold = start_threshold(p);
-            for from in 0..300 {
-                let want = (from..=from + 40).find(|&k| stream.starts(k, threshold));
-                assert_eq!(stream.next_start(from, from + 40, threshold), want, "p {p}, from {from}");
+    fn start_digits_are_the_binary_expansion() {
+        assert_eq!(start_digits(0.0), 0);
+        assert_eq!(start_digits(0.5), 1 << 63);
+        assert_eq!(start_digits(0.25 + 0.125), 0b011 << 61);
+        // 0.1 as a double is m * 2^-56 for a 53-bit m: exactly 256 m in 64-bit fixed point.
+        assert_eq!(u128::from(start_digits(0.1)), (0.1f64 * 2f64.powi(56)) as u128 * 256);
+        assert_eq!(start_digits(1e-300), 0);
+    }
+
+    #[test]
+    fn start_decisions_have_the_probability_and_do_not_depend_on_the_range() {
+        let key = StreamKey::new(1, "shock");
+        for p in [0.001, 0.1, 0.25, 0.5, 0.9, 0.999] {
+            let digits = start_digits(p);
+            let (mut starts, mut both, mut n) = (0u64, 0u64, 0u64);
+            for path in 0..3_000 {
+                let stream = key.shock_stream(PathKey::new(path));
+                // Whole chunks at once, then the same years one at a time and in ranges.
+                let chunks = [stream.start_mask(0, 63, digits), stream.start_mask(64, 127, digits)];
+                for k in 0..128u32 {
+                    let bit = chunks[k as usize / 64] >> (k % 64) & 1 == 1;
+                    if path < 20 {
+                        assert_eq!(stream.starts(k, digits), bit, "p {p}, path {path}, year {k}");
+                        let to = (k | 63).min(k + 9);
+                        assert_eq!(stream.start_mask(k, to, digits) >> (k % 64) & 1 == 1, bit);
+                    }
+                    starts += u64::from(bit);
+                    n += 1;
+                    if k % 64 != 63 {
+                        both += u64::from(bit && chunks[k as usize / 64] >> (k % 64 + 1) & 1 == 1);
+                    }
+                }
             }
+            // Binomial(n, p): allow 5 standard errors; neighbouring years are independent:
+            // P(both start) = p^2, over the 126 neighbouring pairs of each path.
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((starts as f64 / n as f64 - p).abs() < 5.0 * se, "p {p}: {starts} of {n}");
+            let pairs = n as f64 * 126.0 / 128.0;
+            let se2 = (p * p * (1.0 - p * p) / pairs).sqrt();
+            assert!((both as f64 / pairs - p * p).abs() < 5.0 * se2, "p {p}: {both} pairs");
         }
+    }
+
+    #[test]
+    fn duration_draws_are_uniform() {
+        let stream = StreamKey::new(1, "shock").shock_stream(PathKey::new(0));
         let mut counts = [0u32; 3];
         for k in 0..30_000 {
             counts[(stream.duration_draw(k, 1, 3) - 1) as usize] += 1;
