@@ -241,16 +241,39 @@ impl Rates for Lognormal {
 #[target_feature(enable = "avx2")]
 fn lognormal4_avx2(ar: &Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
     use std::arch::x86_64::*;
+    #[inline(always)]
+    fn load(v: &[f64]) -> __m256d {
+        let v: &[f64; LANES] = v.try_into().expect("four lanes");
+        // SAFETY: reads the four elements of `v` (the caller has AVX2).
+        unsafe { _mm256_loadu_pd(v.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(to: &mut [f64], v: __m256d) {
+        let to: &mut [f64; LANES] = to.try_into().expect("four lanes");
+        // SAFETY: writes the four elements of `to` (the caller has AVX2).
+        unsafe { _mm256_storeu_pd(to.as_mut_ptr(), v) }
+    }
+    // First the exponents, a short dependency chain from year to year (the AR(1) recurrence)...
     let (persistence, fresh) = (_mm256_set1_pd(ar.persistence), _mm256_set1_pd(ar.fresh));
     let mut z = _mm256_setzero_pd();
     for (k, (year, (&mu, &s))) in gross.chunks_exact_mut(LANES).zip(mu.iter().zip(s)).enumerate() {
-        let year: &mut [f64; LANES] = year.try_into().expect("four lanes");
-        // SAFETY: reads the four elements of `year`.
-        let e = unsafe { _mm256_loadu_pd(year.as_ptr()) };
+        let e = load(year);
         z = if k == 0 { e } else { _mm256_add_pd(_mm256_mul_pd(persistence, z), _mm256_mul_pd(fresh, e)) };
-        let x = _mm256_add_pd(_mm256_set1_pd(mu), _mm256_mul_pd(_mm256_set1_pd(s), z));
-        // SAFETY: writes the four elements of `year`.
-        unsafe { _mm256_storeu_pd(year.as_mut_ptr(), fastexp::exp4_avx2(x)) };
+        store(year, _mm256_add_pd(_mm256_set1_pd(mu), _mm256_mul_pd(_mm256_set1_pd(s), z)));
+    }
+    // ...then their exps, independent of each other: two years per iteration, so that the
+    // processor interleaves two of exp's long chains of dependent operations.
+    let mut pairs = gross.chunks_exact_mut(2 * LANES);
+    for pair in &mut pairs {
+        let (a, b) = pair.split_at_mut(LANES);
+        let (x, y) = (fastexp::exp4_avx2(load(a)), fastexp::exp4_avx2(load(b)));
+        store(a, x);
+        store(b, y);
+    }
+    let rest = pairs.into_remainder();
+    if !rest.is_empty() {
+        let x = fastexp::exp4_avx2(load(rest));
+        store(rest, x);
     }
 }
 
