@@ -234,25 +234,40 @@ impl Rates for Lognormal {
     }
 }
 
-/// [`Lognormal::fill`] for four lanes in 256-bit vectors, given their normals `e(k)` in `gross`
-/// (year-major, four per year): the AR(1) surprises, the exponents and their `exp` in one pass,
-/// the same operations in the same order as the portable code, so the same bits.
+/// Four lanes' `f64`s to and from a 256-bit vector, for the AVX2 code of this module.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn lognormal4_avx2(ar: &Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
-    use std::arch::x86_64::*;
+mod vector {
+    use std::arch::x86_64::{__m256d, _mm256_loadu_pd, _mm256_storeu_pd};
+
+    use super::LANES;
+
+    /// The four elements of `v` (which must have four) as a vector. Needs AVX2 (inlined into
+    /// its callers, which have it).
     #[inline(always)]
-    fn load(v: &[f64]) -> __m256d {
+    pub(super) fn load(v: &[f64]) -> __m256d {
         let v: &[f64; LANES] = v.try_into().expect("four lanes");
         // SAFETY: reads the four elements of `v` (the caller has AVX2).
         unsafe { _mm256_loadu_pd(v.as_ptr()) }
     }
+
+    /// Writes `v` to the four elements of `to` (which must have four).
     #[inline(always)]
-    fn store(to: &mut [f64], v: __m256d) {
+    pub(super) fn store(to: &mut [f64], v: __m256d) {
         let to: &mut [f64; LANES] = to.try_into().expect("four lanes");
         // SAFETY: writes the four elements of `to` (the caller has AVX2).
         unsafe { _mm256_storeu_pd(to.as_mut_ptr(), v) }
     }
+}
+
+/// [`Lognormal::fill`] for four lanes in 256-bit vectors, given their normals `e(k)` in `gross`
+/// (year-major, four per year): the AR(1) surprises and exponents in one pass, then their
+/// `exp`s in another, the same operations in the same order as the portable code, so the same
+/// bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn lognormal4_avx2(ar: &Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
+    use std::arch::x86_64::*;
+    use vector::{load, store};
     // First the exponents, a short dependency chain from year to year (the AR(1) recurrence)...
     let (persistence, fresh) = (_mm256_set1_pd(ar.persistence), _mm256_set1_pd(ar.fresh));
     let mut z = _mm256_setzero_pd();
@@ -737,18 +752,7 @@ fn walk4_avx2(
     figures: &mut BlockFigures,
 ) -> ([f64; LANES], [f64; LANES]) {
     use std::arch::x86_64::*;
-    #[inline(always)]
-    fn load(v: &[f64]) -> __m256d {
-        let v: &[f64; 4] = v.try_into().expect("four lanes");
-        // SAFETY: reads the four elements of `v` (the caller has AVX2).
-        unsafe { _mm256_loadu_pd(v.as_ptr()) }
-    }
-    #[inline(always)]
-    fn store(to: &mut [f64], v: __m256d) {
-        let to: &mut [f64; 4] = to.try_into().expect("four lanes");
-        // SAFETY: writes the four elements of `to` (the caller has AVX2).
-        unsafe { _mm256_storeu_pd(to.as_mut_ptr(), v) }
-    }
+    use vector::{load, store};
     let years = gross.len() / LANES;
     let target = _mm256_set1_pd(plan.target);
     let one = _mm256_set1_pd(1.0);
@@ -819,11 +823,13 @@ struct BlockFigures {
 
 impl BlockFigures {
     fn new(years: usize) -> Self {
-        BlockFigures {
-            min: vec![[f64::INFINITY; LANES]; years],
-            max: vec![[f64::NEG_INFINITY; LANES]; years],
+        let mut figures = BlockFigures {
+            min: vec![[0.0; LANES]; years],
+            max: vec![[0.0; LANES]; years],
             above: vec![[0.0; LANES]; years],
-        }
+        };
+        figures.reset();
+        figures
     }
 
     fn reset(&mut self) {

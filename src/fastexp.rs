@@ -70,7 +70,6 @@ fn exp_in_place_portable(values: &mut [f64]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline(never)]
 fn exp_in_place_avx2(values: &mut [f64]) {
     exp_in_place_portable(values);
 }

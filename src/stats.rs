@@ -1,8 +1,9 @@
 //! The statistics of SPEC §3, in two layers:
 //!
-//! - [`Stats`]: what a batch of paths accumulates (counts, sums, sketches). A plain value with
-//!   [`Stats::merge`], so batches, threads and separate machines combine the same way. Counts
-//!   merge exactly; the sums of `V(y)` are floats, so the engine merges batches in batch order.
+//! - [`Stats`]: what a set of paths accumulates (counts, sums, sketches). A plain value with
+//!   [`Stats::merge`], so threads, shards and separate machines combine the same way. Counts,
+//!   extremes and sketches merge exactly in any order; the sums of `V(y)` are floats, so the
+//!   engine adds them batch by batch in batch order.
 //! - [`Summary`]: the figures the CSV files and the terminal show, derived from merged `Stats`.
 
 use crate::scenario::Scenario;
