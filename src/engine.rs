@@ -312,6 +312,8 @@ impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
 
 /// A shock as the hot loop wants it: years as simulated-year indices, factors precomputed.
 struct ShockPlan {
+    /// Its place in the file: its index in the statistics.
+    index: usize,
     key: StreamKey,
     probability: f64,
     /// `probability` for [`ShockStream::start_mask`].
@@ -328,25 +330,77 @@ struct ShockPlan {
     recovery_factor: f64,
     growth_change: f64,
     cap: f64,
+    /// How the years it is active reach the walk, if it changes growth or caps the level.
+    span: SpanKind,
+    /// The most occurrences a path can have, when few enough (at most [`MAX_ROUNDS`]) for
+    /// [`Plan::occurrences_in_rounds`]; 0 otherwise.
+    rounds: u32,
+}
+
+/// The most occurrences of a shock [`Plan::occurrences_in_rounds`] takes on.
+const MAX_ROUNDS: u32 = 4;
+
+/// How a shock's active years reach the walk.
+#[derive(Clone, Copy, PartialEq)]
+enum SpanKind {
+    /// It neither changes growth nor caps the level: only its start and recovery matter.
+    None,
+    /// One of the first [`SPAN_BITS`] shocks that do: this bit of [`Effects::toggles`].
+    Bit(u64),
+    /// Any further one: its growth change and cap are written into every active year.
+    Written,
+}
+
+/// How many shocks' active years are tracked as bits ([`Effects::toggles`]).
+const SPAN_BITS: usize = 64;
+
+/// A shock tracked as a bit of [`Effects::toggles`], as the walk applies it in the years it
+/// is active: its growth change (SPEC §2 step 5) and its cap (step 7; [`LEVEL_CEILING`] when
+/// it has none).
+#[derive(Clone, Copy)]
+struct Span {
+    bit: u64,
+    growth_change: f64,
+    cap: f64,
 }
 
 /// The per-year effects of all shocks (SPEC §2 steps 5–7) on a group of `L` paths, indexed
 /// like the rates: `(k - 1) * L + lane`.
+///
+/// An occurrence writes two years whatever its length: its start and the year after its last.
+/// There it multiplies the level factor (the level change, then the recovery), and flips its
+/// shock's bit in `toggles`, so that XOR-ing the toggles year by year gives the set of shocks
+/// active in each year ([`Plan::spans`] turns it into a growth change and a cap). Only shocks
+/// past the first [`SPAN_BITS`] that change growth or cap the level write every active year,
+/// into `growth_change` and `cap`.
 struct Effects {
-    growth_change: Vec<f64>,
     factor: Vec<f64>,
+    toggles: Vec<u64>,
+    growth_change: Vec<f64>,
     cap: Vec<f64>,
+    /// Whether `growth_change` or `cap` were written since they were last cleared.
+    written: bool,
 }
 
 impl Effects {
     fn new(len: usize) -> Self {
-        Effects { growth_change: vec![0.0; len], factor: vec![1.0; len], cap: vec![LEVEL_CEILING; len] }
+        Effects {
+            factor: vec![1.0; len],
+            toggles: vec![0; len],
+            growth_change: vec![0.0; len],
+            cap: vec![LEVEL_CEILING; len],
+            written: false,
+        }
     }
 
     fn clear(&mut self) {
-        self.growth_change.fill(0.0);
         self.factor.fill(1.0);
-        self.cap.fill(LEVEL_CEILING);
+        self.toggles.fill(0);
+        if self.written {
+            self.growth_change.fill(0.0);
+            self.cap.fill(LEVEL_CEILING);
+            self.written = false;
+        }
     }
 }
 
@@ -358,30 +412,62 @@ struct Plan {
     target: f64,
     growth_key: StreamKey,
     shocks: Vec<ShockPlan>,
+    /// The shocks tracked as bits of [`Effects::toggles`], in file order (the order in which
+    /// their growth changes are added up).
+    spans: Vec<Span>,
 }
 
 impl Plan {
     fn new(scenario: &Scenario, runs: u64, seed: u64) -> Self {
         let base_year = scenario.base_year();
+        let mut spans = Vec::new();
         let shocks = scenario
             .shocks()
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(index, s)| {
                 let start_draws = s.probability() > 0.0 && s.probability() < 1.0;
+                let cap = s.cap_value().unwrap_or(f64::INFINITY);
+                let (first_k, last_k) = ((s.first_year() - base_year) as u32, (s.last_year() - base_year) as u32);
+                let span = if s.probability() <= 0.0 || (s.growth_change() == 0.0 && cap.is_infinite()) {
+                    SpanKind::None
+                } else if spans.len() < SPAN_BITS && !general_only() {
+                    let bit = 1 << spans.len();
+                    spans.push(Span { bit, growth_change: s.growth_change(), cap: cap.min(LEVEL_CEILING) });
+                    SpanKind::Bit(bit)
+                } else {
+                    SpanKind::Written
+                };
+                // Each occurrence lasts at least `shortest` years, and starts in the window.
+                let window = (last_k + 1).saturating_sub(first_k);
+                let most = match s.duration() {
+                    Duration::Permanent => 1,
+                    Duration::Years(shortest) | Duration::Between { min: shortest, .. } => {
+                        s.max_occurrences().min(window.div_ceil(shortest))
+                    }
+                };
+                let in_rounds = scenario.years() < 64
+                    && window > 0
+                    && most <= MAX_ROUNDS
+                    && span != SpanKind::Written
+                    && !general_only();
                 ShockPlan {
+                    index,
                     key: StreamKey::new(seed, &format!("shock:{}", s.name())),
                     probability: s.probability(),
                     digits: if start_draws { streams::start_digits(s.probability()) } else { 0 },
                     start_draws,
                     draws: start_draws || matches!(s.duration(), Duration::Between { .. }),
-                    first_k: (s.first_year() - base_year) as u32,
-                    last_k: (s.last_year() - base_year) as u32,
+                    first_k,
+                    last_k,
                     max_occurrences: s.max_occurrences(),
                     duration: s.duration(),
                     start_factor: 1.0 + s.level_change(),
                     recovery_factor: s.recovery_factor(),
                     growth_change: s.growth_change(),
-                    cap: s.cap_value().unwrap_or(f64::INFINITY),
+                    cap,
+                    span,
+                    rounds: if in_rounds { most } else { 0 },
                 }
             })
             .collect();
@@ -392,6 +478,7 @@ impl Plan {
             target: scenario.target_value(),
             growth_key: StreamKey::new(seed, "growth"),
             shocks,
+            spans,
         }
     }
 
@@ -575,9 +662,7 @@ impl Plan {
             None
         } else {
             scratch.effects.clear();
-            for (lane, &path) in paths.iter().enumerate() {
-                self.shock_effects::<L>(path, lane, &mut scratch.effects, stats);
-            }
+            self.shock_effects::<L>(&paths, &mut scratch.effects, stats);
             Some(&scratch.effects)
         };
         for reached in self.walk::<L, AVX2>(gross, effects, values, lane, sums, figures) {
@@ -585,68 +670,150 @@ impl Plan {
         }
     }
 
-    /// SPEC §2 step 1 for every shock of one path (lane `lane` of a group of `L`), in file
-    /// order: when its occurrences start and end, and what they do to each year (`effects`,
-    /// steps 5–7). Shocks do not depend on the level, so they are drawn before it is computed.
+    /// SPEC §2 step 1 for every shock of a group of `L` paths, in file order: when its
+    /// occurrences start and end, and what they do to each year (`effects`, steps 5–7). Shocks
+    /// do not depend on the level, so they are drawn before it is computed. A shock's start
+    /// decisions are drawn for the `L` paths together ([`ShockStream::start_masks`]); the
+    /// paths' effects do not share a cell, so the order in which they are written is the same
+    /// for each path as one at a time.
     #[inline(always)]
-    fn shock_effects<const L: usize>(&self, path: PathKey, lane: usize, effects: &mut Effects, stats: &mut Stats) {
-        let years = self.years;
-        for (s, shock) in self.shocks.iter().enumerate() {
+    fn shock_effects<const L: usize>(&self, paths: &[PathKey; L], effects: &mut Effects, stats: &mut Stats) {
+        for shock in &self.shocks {
             if shock.probability <= 0.0 {
                 continue;
             }
-            let stream = if shock.draws { shock.key.shock_stream(path) } else { ShockStream::default() };
-            let mut k = shock.first_k;
-            let mut count = 0;
-            // The start decisions of years `..= mask_last` of `k`'s chunk of 64 years, bit `k % 64`,
-            // drawn when the search first reaches the chunk (`mask_last = 0`: none yet, since
-            // simulated years count from 1).
-            let (mut mask, mut mask_last) = (0u64, 0);
-            while k <= shock.last_k && count < shock.max_occurrences {
-                if shock.start_draws {
-                    if k > mask_last {
-                        mask_last = shock.last_k.min(k | 63);
-                        mask = stream.start_mask(k, mask_last, shock.digits);
-                    }
-                    let ahead = mask >> (k % 64);
-                    if ahead == 0 {
-                        k = mask_last + 1;
-                        continue;
-                    }
-                    k += ahead.trailing_zeros();
-                }
-                let duration = match shock.duration {
-                    Duration::Years(d) => d,
-                    Duration::Between { min, max } => stream.duration_draw(k, min, max),
-                    Duration::Permanent => years - k + 1,
+            let streams =
+                paths.map(|path| if shock.draws { shock.key.shock_stream(path) } else { ShockStream::default() });
+            if shock.rounds > 0 {
+                let masks = if shock.start_draws {
+                    ShockStream::start_masks(streams, shock.first_k, shock.last_k, shock.digits)
+                } else {
+                    [(u64::MAX << shock.first_k) & (u64::MAX >> (63 - shock.last_k)); L]
                 };
-                let last = k.saturating_add(duration - 1).min(years);
-                count += 1;
-                stats.record_occurrence(s, k as usize, last as usize);
-                // Effects of simulated year j sit at (j - 1) * L + lane: the active years are
-                // every L-th element from `at(k)` to `at(last)`.
-                let at = |j: u32| (j as usize - 1) * L + lane;
-                let active = at(k)..at(last) + 1;
-                effects.factor[at(k)] *= shock.start_factor;
-                if last < years && shock.recovery_factor != 1.0 {
-                    effects.factor[at(last + 1)] *= shock.recovery_factor;
+                for lane in 0..L {
+                    self.occurrences_in_rounds::<L>(shock, streams[lane], masks[lane], lane, effects, stats);
                 }
-                if shock.growth_change != 0.0 {
+            } else {
+                for (lane, &stream) in streams.iter().enumerate() {
+                    self.occurrences::<L>(shock, stream, lane, effects, stats);
+                }
+            }
+        }
+    }
+
+    /// [`Plan::shock_effects`] for one shock of lane `lane`, in general: occurrence by
+    /// occurrence, drawing start decisions a chunk of 64 years at a time as the search reaches
+    /// it.
+    #[inline(always)]
+    fn occurrences<const L: usize>(
+        &self,
+        shock: &ShockPlan,
+        stream: ShockStream,
+        lane: usize,
+        effects: &mut Effects,
+        stats: &mut Stats,
+    ) {
+        let years = self.years;
+        let mut k = shock.first_k;
+        let mut count = 0;
+        // The start decisions of years `..= mask_last` of `k`'s chunk of 64 years, bit `k % 64`,
+        // drawn when the search first reaches the chunk (`mask_last = 0`: none yet, since
+        // simulated years count from 1).
+        let (mut mask, mut mask_last) = (0u64, 0);
+        while k <= shock.last_k && count < shock.max_occurrences {
+            if shock.start_draws {
+                if k > mask_last {
+                    mask_last = shock.last_k.min(k | 63);
+                    mask = stream.start_mask(k, mask_last, shock.digits);
+                }
+                let ahead = mask >> (k % 64);
+                if ahead == 0 {
+                    k = mask_last + 1;
+                    continue;
+                }
+                k += ahead.trailing_zeros();
+            }
+            let duration = match shock.duration {
+                Duration::Years(d) => d,
+                Duration::Between { min, max } => stream.duration_draw(k, min, max),
+                Duration::Permanent => years - k + 1,
+            };
+            let last = k.saturating_add(duration - 1).min(years);
+            count += 1;
+            stats.record_occurrence(shock.index, k as usize, last as usize);
+            // Effects of simulated year j sit at (j - 1) * L + lane.
+            let at = |j: u32| (j as usize - 1) * L + lane;
+            effects.factor[at(k)] *= shock.start_factor;
+            if last < years && shock.recovery_factor != 1.0 {
+                effects.factor[at(last + 1)] *= shock.recovery_factor;
+            }
+            match shock.span {
+                SpanKind::None => {}
+                SpanKind::Bit(bit) => {
+                    effects.toggles[at(k)] ^= bit;
+                    if last < years {
+                        effects.toggles[at(last + 1)] ^= bit;
+                    }
+                }
+                SpanKind::Written => {
+                    // The active years: every L-th element from `at(k)` to `at(last)`.
+                    let active = at(k)..at(last) + 1;
+                    effects.written = true;
                     for change in effects.growth_change[active.clone()].iter_mut().step_by(L) {
                         *change += shock.growth_change;
                     }
-                }
-                if shock.cap.is_finite() {
                     for cap in effects.cap[active].iter_mut().step_by(L) {
                         *cap = cap.min(shock.cap);
                     }
                 }
-                if last >= years {
-                    break;
-                }
-                // A new occurrence may start the year after this one's last active year.
-                k = last + 1;
             }
+            if last >= years {
+                break;
+            }
+            // A new occurrence may start the year after this one's last active year.
+            k = last + 1;
+        }
+    }
+
+    /// [`Plan::shock_effects`] for one shock of lane `lane`, given its start decisions `mask`,
+    /// when its years all lie in the first chunk of 64 and it can occur at most `shock.rounds`
+    /// times: that many rounds, each finding the next
+    /// start and writing what it does, the same as the general loop but with no branch on what
+    /// was drawn, so that the processor never mispredicts a random event. A round that finds
+    /// no start writes to the spare year `years + 1` of `effects`, which the walk never reads,
+    /// and records nothing.
+    #[inline(always)]
+    fn occurrences_in_rounds<const L: usize>(
+        &self,
+        shock: &ShockPlan,
+        stream: ShockStream,
+        mask: u64,
+        lane: usize,
+        effects: &mut Effects,
+        stats: &mut Stats,
+    ) {
+        let years = self.years;
+        let at = |j: u32| (j as usize - 1) * L + lane;
+        // The first year the next occurrence may start: at most 64, as `years < 64`.
+        let mut from = shock.first_k;
+        for _ in 0..shock.rounds {
+            let ahead = mask & u64::MAX.checked_shl(from).unwrap_or(0);
+            let happened = ahead != 0;
+            let k = if happened { ahead.trailing_zeros() } else { years + 1 };
+            let last = match shock.duration {
+                Duration::Years(d) => k.saturating_add(d - 1).min(years),
+                Duration::Between { min, max } => k.saturating_add(stream.duration_draw(k, min, max) - 1).min(years),
+                Duration::Permanent => years,
+            };
+            stats.record_occurrence_if(happened, shock.index, k.min(years) as usize, last as usize);
+            let after = if happened && last < years { at(last + 1) } else { at(years + 1) };
+            effects.factor[at(k)] *= shock.start_factor;
+            effects.factor[after] *= shock.recovery_factor;
+            if let SpanKind::Bit(bit) = shock.span {
+                effects.toggles[at(k)] ^= bit;
+                effects.toggles[after] ^= bit;
+            }
+            from = if happened { last + 1 } else { 64 };
         }
     }
 
@@ -690,6 +857,8 @@ impl Plan {
         // One year of L lanes; arrays of exactly L, so the lane loop has no bounds checks and
         // becomes vector code.
         let (none, one, ceiling) = ([0.0; L], [1.0; L], [LEVEL_CEILING; L]);
+        // The shocks of `self.spans` active in the year, as bits.
+        let mut active = [0u64; L];
         for index in 0..years {
             let at = index * L..(index + 1) * L;
             let (g, change, factor, cap): (&[f64; L], &[f64; L], &[f64; L], &[f64; L]) = match effects {
@@ -707,10 +876,26 @@ impl Plan {
             let min: &mut [f64; L] = lanes_mut(&mut min[index][span.clone()]);
             let max: &mut [f64; L] = lanes_mut(&mut max[index][span.clone()]);
             let above: &mut [f64; L] = lanes_mut(&mut above[index][span]);
+            // The growth change and cap of the active spans, in file order.
+            let (mut span_change, mut span_cap) = ([0.0; L], [LEVEL_CEILING; L]);
+            if let Some(e) = effects {
+                for (active, toggles) in active.iter_mut().zip(&e.toggles[index * L..][..L]) {
+                    *active ^= toggles;
+                }
+                for span in &self.spans {
+                    for lane in 0..L {
+                        let on = active[lane] & span.bit != 0;
+                        span_change[lane] += if on { span.growth_change } else { 0.0 };
+                        let cap = if on { span.cap } else { LEVEL_CEILING };
+                        span_cap[lane] = if span_cap[lane] < cap { span_cap[lane] } else { cap };
+                    }
+                }
+            }
             for lane in 0..L {
-                let g = g[lane] + change[lane];
+                let g = g[lane] + (span_change[lane] + change[lane]);
                 let next = value[lane] * (if g > GROSS_FLOOR { g } else { GROSS_FLOOR }) * factor[lane];
-                let next = if next < cap[lane] { next } else { cap[lane] };
+                let cap = if span_cap[lane] < cap[lane] { span_cap[lane] } else { cap[lane] };
+                let next = if next < cap { next } else { cap };
                 let v = if next > LEVEL_FLOOR { next } else { LEVEL_FLOOR };
                 value[lane] = v;
                 peak[lane] = if v > peak[lane] { v } else { peak[lane] };
@@ -794,14 +979,28 @@ fn walk4_avx2(
             }
         }
         Some(e) => {
-            let effects =
-                e.growth_change.chunks_exact(LANES).zip(e.factor.chunks_exact(LANES)).zip(e.cap.chunks_exact(LANES));
-            for ((g, ((change, factor), cap)), ((((row, sum), min), max), above)) in
+            let effects = e.growth_change.chunks_exact(LANES).zip(e.factor.chunks_exact(LANES));
+            let effects = effects.zip(e.cap.chunks_exact(LANES)).zip(e.toggles.chunks_exact(LANES));
+            // The shocks of `plan.spans` active in the year, as bits.
+            let mut active = _mm256_setzero_si256();
+            for ((g, (((change, factor), cap), toggles)), ((((row, sum), min), max), above)) in
                 gross.chunks_exact(LANES).zip(effects).zip(figures)
             {
-                let g = _mm256_add_pd(load(g), load(change));
+                let toggles: &[u64; LANES] = toggles.try_into().expect("four lanes");
+                // SAFETY: reads the four elements of `toggles`.
+                active = _mm256_xor_si256(active, unsafe { _mm256_loadu_si256(toggles.as_ptr().cast()) });
+                // The growth change and cap of the active spans, in file order.
+                let (mut span_change, mut span_cap) = (_mm256_setzero_pd(), ceiling);
+                for span in &plan.spans {
+                    let bit = _mm256_set1_epi64x(span.bit as i64);
+                    let on = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(active, bit), bit));
+                    span_change = _mm256_add_pd(span_change, _mm256_and_pd(on, _mm256_set1_pd(span.growth_change)));
+                    span_cap = _mm256_min_pd(span_cap, _mm256_blendv_pd(ceiling, _mm256_set1_pd(span.cap), on));
+                }
+                let g = _mm256_add_pd(load(g), _mm256_add_pd(span_change, load(change)));
                 let next = _mm256_mul_pd(_mm256_mul_pd(value, _mm256_max_pd(g, gross_floor)), load(factor));
-                value = year(_mm256_min_pd(next, load(cap)), row, sum, min, max, above);
+                let cap = _mm256_min_pd(span_cap, load(cap));
+                value = year(_mm256_min_pd(next, cap), row, sum, min, max, above);
             }
         }
     }
@@ -870,9 +1069,23 @@ impl Scratch {
             values: vec![0.0; years * VALUES_STRIDE],
             figures: BlockFigures::new(years),
             gross: vec![0.0; years * LANES],
-            effects: Effects::new(years * LANES),
+            // And a spare year, for [`Plan::occurrences_in_rounds`].
+            effects: Effects::new((years + 1) * LANES),
         }
     }
+}
+
+/// Set by a test to draw and write every shock's occurrences the general way: one by one
+/// ([`Plan::occurrences`]), each writing every year it is active ([`SpanKind::Written`]).
+#[cfg(test)]
+static GENERAL_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Whether to take the general way for every shock: only when a test asks.
+fn general_only() -> bool {
+    #[cfg(test)]
+    return GENERAL_ONLY.load(Ordering::Relaxed);
+    #[cfg(not(test))]
+    false
 }
 
 /// Set by a test to run the portable code even where the CPU has AVX2.
@@ -895,26 +1108,92 @@ mod tests {
     /// running meanwhile may see the portable code too: by this very property, no matter.)
     #[test]
     fn avx2_and_portable_code_agree() {
-        let shocks = r#"
+        for (growth, with_shocks) in growth_cases().into_iter().flat_map(|g| [(g, false), (g, true)]) {
+            let scenario = test_scenario(growth, if with_shocks { TEST_SHOCKS } else { "" });
+            // Not a multiple of 4 or of a block: the last paths run one at a time.
+            let runs = 2 * BLOCK_PATHS as u64 + 7;
+            PORTABLE_ONLY.store(true, Ordering::Relaxed);
+            let portable = simulate(&scenario, runs, 5);
+            PORTABLE_ONLY.store(false, Ordering::Relaxed);
+            let dispatched = simulate(&scenario, runs, 5);
+            assert_eq!(portable, dispatched, "{growth}, shocks: {with_shocks}");
+        }
+    }
+
+    /// The fast ways of drawing and writing occurrences (in rounds; as bits of the toggles)
+    /// give the same statistics, bit for bit, as the general way, for shocks that overlap,
+    /// follow one another, change growth and cap the level. (As above, other tests may see the
+    /// general way meanwhile: no matter.)
+    #[test]
+    fn rounds_and_toggles_agree_with_the_general_way() {
+        let shocks = format!(
+            "{TEST_SHOCKS}{}",
+            r#"
             [[shocks]]
-            name = "sanctions"
-            probability = 0.2
+            name = "a permanent corridor"
+            probability = 0.1
             first_year = 2024
-            last_year = 2040
-            max_occurrences = 3
-            duration = { min = 1, max = 3 }
-            level_change = -0.2
-            growth_change = -0.05
-            recovery = 0.5
+            last_year = 2034
+            duration = "permanent"
+            growth_change = 0.013
+            cap_value = 2500.0
             [[shocks]]
-            name = "route"
-            probability = 0.3
-            first_year = 2025
-            last_year = 2035
-            duration = 2
-            cap_value = 700.0
-        "#;
-        let growths = [
+            name = "a yearly hazard"
+            probability = 0.15
+            duration = 1
+            max_occurrences = 4
+            level_change = 0.1
+            growth_change = 0.027
+            recovery = 0.3
+            [[shocks]]
+            name = "certain"
+            probability = 1.0
+            first_year = 2030
+            last_year = 2031
+            duration = 1
+            max_occurrences = 2
+            growth_change = -0.011
+            "#
+        );
+        let scenario = test_scenario(growth_cases()[0], &shocks);
+        let runs = BLOCK_PATHS as u64 + 3;
+        let fast = simulate(&scenario, runs, 9);
+        GENERAL_ONLY.store(true, Ordering::Relaxed);
+        let general = simulate(&scenario, runs, 9);
+        GENERAL_ONLY.store(false, Ordering::Relaxed);
+        assert_eq!(fast, general);
+    }
+
+    const TEST_SHOCKS: &str = r#"
+        [[shocks]]
+        name = "sanctions"
+        probability = 0.2
+        first_year = 2024
+        last_year = 2040
+        max_occurrences = 3
+        duration = { min = 1, max = 3 }
+        level_change = -0.2
+        growth_change = -0.05
+        recovery = 0.5
+        [[shocks]]
+        name = "route"
+        probability = 0.3
+        first_year = 2025
+        last_year = 2035
+        duration = 2
+        cap_value = 700.0
+    "#;
+
+    fn test_scenario(growth: &str, shocks: &str) -> Scenario {
+        let text = format!(
+            "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\
+             [growth]\n{growth}\n{shocks}"
+        );
+        Scenario::from_toml(&text, "test.toml", "test").expect("a valid scenario")
+    }
+
+    fn growth_cases() -> [&'static str; 3] {
+        [
             r#"distribution = "lognormal"
             mean = 0.2
             sd = 0.15
@@ -928,23 +1207,6 @@ mod tests {
             min = -0.1
             mode = 0.1
             max = 0.4"#,
-        ];
-        for growth in growths {
-            for with_shocks in [false, true] {
-                let text = format!(
-                    "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\
-                     [growth]\n{growth}\n{}",
-                    if with_shocks { shocks } else { "" }
-                );
-                let scenario = Scenario::from_toml(&text, "test.toml", "test").expect("a valid scenario");
-                // Not a multiple of 4 or of a block: the last paths run one at a time.
-                let runs = 2 * BLOCK_PATHS as u64 + 7;
-                PORTABLE_ONLY.store(true, Ordering::Relaxed);
-                let portable = simulate(&scenario, runs, 5);
-                PORTABLE_ONLY.store(false, Ordering::Relaxed);
-                let dispatched = simulate(&scenario, runs, 5);
-                assert_eq!(portable, dispatched, "{growth}, shocks: {with_shocks}");
-            }
-        }
+        ]
     }
 }

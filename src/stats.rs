@@ -66,6 +66,13 @@ impl Stats {
         self.ended[(last - 1) * self.shocks + shock] += 1;
     }
 
+    /// [`Stats::record_occurrence`] when `happened`; otherwise nothing (branch-free).
+    #[inline]
+    pub(crate) fn record_occurrence_if(&mut self, happened: bool, shock: usize, first: usize, last: usize) {
+        self.started[(first - 1) * self.shocks + shock] += u64::from(happened);
+        self.ended[(last - 1) * self.shocks + shock] += u64::from(happened);
+    }
+
     /// Records the smallest and largest of several paths' values `V(y)` in simulated year `k`,
     /// and how many are at or above the target. Their sum and their sketch the engine keeps
     /// apart (a float sum depends on its order; the hot loop's sketches have narrower counts),

@@ -137,23 +137,35 @@ impl ShockStream {
     /// column alone, so it is the same whatever range it is drawn in.
     #[inline(always)]
     pub fn start_mask(self, from: u32, to: u32, digits: u64) -> u64 {
+        let [starts] = Self::start_masks([self], from, to, digits);
+        starts
+    }
+
+    /// [`ShockStream::start_mask`] of several streams at once: the same masks, drawn in one
+    /// loop so that the processor overlaps the streams' chains of dependent operations.
+    #[inline(always)]
+    pub fn start_masks<const L: usize>(streams: [ShockStream; L], from: u32, to: u32, digits: u64) -> [u64; L] {
         debug_assert!(from <= to && from / 64 == to / 64, "{from}..={to}");
-        let mut undecided = (u64::MAX << (from % 64)) & (u64::MAX >> (63 - to % 64));
-        let mut starts = 0;
+        let mut undecided = [(u64::MAX << (from % 64)) & (u64::MAX >> (63 - to % 64)); L];
+        let mut starts = [0; L];
         // Word j is output 2 (64 c + j): its state is `counter + 1` increments from the key.
-        let mut state = self.0.wrapping_add((128 * u64::from(from / 64) + 1).wrapping_mul(WY_INCREMENT));
+        let first = (128 * u64::from(from / 64) + 1).wrapping_mul(WY_INCREMENT);
+        let mut state = streams.map(|stream| stream.0.wrapping_add(first));
         let step = WY_INCREMENT.wrapping_mul(2);
         let mut digits = digits;
-        // Once P's remaining digits are all 0, no undecided U can fall below P.
-        while undecided != 0 && digits != 0 {
-            let product = u128::from(state) * u128::from(state ^ WY_MASK);
-            let word = (product >> 64) as u64 ^ product as u64;
+        // Once P's remaining digits are all 0, no undecided U can fall below P. (A stream
+        // decided before the others takes more words, which change nothing.)
+        while undecided.iter().any(|&u| u != 0) && digits != 0 {
             // All ones when this digit of P is 1: then a 0 digit of U decides `U < P`; when it is
             // 0, a 1 digit of U decides `U > P`; equal digits leave the column undecided.
             let one = 0u64.wrapping_sub(digits >> 63);
-            starts |= undecided & !word & one;
-            undecided &= !(word ^ one);
-            state = state.wrapping_add(step);
+            for lane in 0..L {
+                let product = u128::from(state[lane]) * u128::from(state[lane] ^ WY_MASK);
+                let word = (product >> 64) as u64 ^ product as u64;
+                starts[lane] |= undecided[lane] & !word & one;
+                undecided[lane] &= !(word ^ one);
+                state[lane] = state[lane].wrapping_add(step);
+            }
             digits <<= 1;
         }
         starts
