@@ -837,9 +837,31 @@ impl Plan {
         let target = self.target;
         #[cfg(target_arch = "x86_64")]
         if AVX2 && L == LANES {
-            // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 was detected.
-            let (peak, below) = unsafe { walk4_avx2(self, gross, effects, values, sums, figures) };
-            return std::array::from_fn(|lane| self.first_passage(peak[lane], below[lane]));
+            // The spans as an array of known length, so that the loop over them unrolls and
+            // their constants stay out of the loop over years; the portable code for more.
+            let spans = &self.spans[..];
+            // SAFETY (each call): `AVX2` is true only in `run_batch_avx2`, called once AVX2 was
+            // detected.
+            let walked = match (effects, spans.len()) {
+                (None, _) => Some(unsafe { walk4_avx2::<0>(self, None, &[], gross, values, sums, figures) }),
+                (Some(e), 0) => Some(unsafe { walk4_avx2::<0>(self, Some(e), &[], gross, values, sums, figures) }),
+                (Some(e), 1) => {
+                    Some(unsafe { walk4_avx2::<1>(self, Some(e), fixed(spans), gross, values, sums, figures) })
+                }
+                (Some(e), 2) => {
+                    Some(unsafe { walk4_avx2::<2>(self, Some(e), fixed(spans), gross, values, sums, figures) })
+                }
+                (Some(e), 3) => {
+                    Some(unsafe { walk4_avx2::<3>(self, Some(e), fixed(spans), gross, values, sums, figures) })
+                }
+                (Some(e), 4) => {
+                    Some(unsafe { walk4_avx2::<4>(self, Some(e), fixed(spans), gross, values, sums, figures) })
+                }
+                _ => None,
+            };
+            if let Some((peak, below)) = walked {
+                return std::array::from_fn(|lane| self.first_passage(peak[lane], below[lane]));
+            }
         }
         let mut value = [self.base_value; L];
         let mut peak = [self.base_value; L];
@@ -923,15 +945,22 @@ impl Plan {
         }
     }
 }
+/// `spans` as an array of length `N` (which must be its length).
+#[cfg(target_arch = "x86_64")]
+fn fixed<const N: usize>(spans: &[Span]) -> &[Span; N] {
+    spans.try_into().expect("N spans")
+}
+
 /// [`Plan::walk`] for four lanes in 256-bit vectors: the same operations in the same order
 /// (`max`/`min` are the walk's selects: `vmaxpd(a, b)` is `a > b ? a : b`), so the same bits.
-/// Returns the lanes' peaks and years below the target.
+/// `spans` are all of `plan.spans`. Returns the lanes' peaks and years below the target.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn walk4_avx2(
+fn walk4_avx2<const N: usize>(
     plan: &Plan,
-    gross: &[f64],
     effects: Option<&Effects>,
+    spans: &[Span; N],
+    gross: &[f64],
     values: &mut [f64],
     sums: &mut [[f64; LANES]],
     figures: &mut BlockFigures,
@@ -981,7 +1010,7 @@ fn walk4_avx2(
         Some(e) => {
             let effects = e.growth_change.chunks_exact(LANES).zip(e.factor.chunks_exact(LANES));
             let effects = effects.zip(e.cap.chunks_exact(LANES)).zip(e.toggles.chunks_exact(LANES));
-            // The shocks of `plan.spans` active in the year, as bits.
+            // The shocks of `spans` (all of `plan.spans`) active in the year, as bits.
             let mut active = _mm256_setzero_si256();
             for ((g, (((change, factor), cap), toggles)), ((((row, sum), min), max), above)) in
                 gross.chunks_exact(LANES).zip(effects).zip(figures)
@@ -991,7 +1020,7 @@ fn walk4_avx2(
                 active = _mm256_xor_si256(active, unsafe { _mm256_loadu_si256(toggles.as_ptr().cast()) });
                 // The growth change and cap of the active spans, in file order.
                 let (mut span_change, mut span_cap) = (_mm256_setzero_pd(), ceiling);
-                for span in &plan.spans {
+                for span in spans {
                     let bit = _mm256_set1_epi64x(span.bit as i64);
                     let on = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(active, bit), bit));
                     span_change = _mm256_add_pd(span_change, _mm256_and_pd(on, _mm256_set1_pd(span.growth_change)));
