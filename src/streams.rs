@@ -156,14 +156,19 @@ impl ShockStream {
         // Once P's remaining digits are all 0, no undecided U can fall below P. (A stream
         // decided before the others takes more words, which change nothing.)
         while undecided.iter().any(|&u| u != 0) && digits != 0 {
-            // All ones when this digit of P is 1: then a 0 digit of U decides `U < P`; when it is
-            // 0, a 1 digit of U decides `U > P`; equal digits leave the column undecided.
-            let one = 0u64.wrapping_sub(digits >> 63);
+            // When this digit of P is 1, a 0 digit of U decides `U < P`; when it is 0, a 1 digit
+            // of U decides `U > P`; equal digits leave the column undecided. (P's digits are
+            // the same for every path, so the processor learns which way this branch goes.)
+            let one = digits >> 63 == 1;
             for lane in 0..L {
                 let product = u128::from(state[lane]) * u128::from(state[lane] ^ WY_MASK);
                 let word = (product >> 64) as u64 ^ product as u64;
-                starts[lane] |= undecided[lane] & !word & one;
-                undecided[lane] &= !(word ^ one);
+                if one {
+                    starts[lane] |= undecided[lane] & !word;
+                    undecided[lane] &= word;
+                } else {
+                    undecided[lane] &= !word;
+                }
                 state[lane] = state[lane].wrapping_add(step);
             }
             digits <<= 1;
