@@ -540,8 +540,11 @@ impl Plan {
                 }
                 merged.notify_all();
             }
-            stats.merge_sketches(&sketches);
-            total.lock().expect("no worker panics").merge(&stats);
+            // Straight into the totals: no sketches of this worker's own in between, whose
+            // memory would cost as much to fault in as the merging itself.
+            let mut total = total.lock().expect("no worker panics");
+            total.merge(&stats);
+            total.merge_sketches(&sketches);
         };
         rayon::scope(|scope| {
             for _ in 0..threads {
