@@ -12,7 +12,8 @@
 //! `normals::NormalLanes` (the engine's draws exactly, for a lognormal growth), and for each
 //! shock with a probability strictly between 0 and 1, its counter-based stream
 //! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and a start decision in each year of
-//! a range, decided 64 years at a time as the engine decides them (`ShockStream::start_mask`):
+//! a range, decided 64 years at a time and four paths at once as the engine decides them
+//! (`ShockStream::start_masks`):
 //!
 //! - `every_year`: every simulated year. The engine draws only while a shock is eligible
 //!   (inside its `first_year..=last_year` window, not active, fewer than `max_occurrences`
@@ -46,7 +47,7 @@ use rayon::prelude::*;
 use tradesim::engine::{BATCH_PATHS, batch_count};
 use tradesim::normals::{LANES, NormalLanes};
 use tradesim::scenario::Scenario;
-use tradesim::streams::{self, PathKey, StreamKey};
+use tradesim::streams::{self, PathKey, ShockStream, StreamKey};
 
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
@@ -93,8 +94,8 @@ impl Floor {
 
     /// Draws every path of `batch` (paths `batch * BATCH_PATHS ..`, as in the engine): four
     /// paths at a time, their normals together as the engine draws them, and each shock's
-    /// start decisions for every year of the range, 64 years at a time (`start_mask`) as the
-    /// engine draws them.
+    /// start decisions for every year of the range, 64 years and four paths at a time
+    /// (`start_masks`) as the engine draws them.
     fn batch(&self, runs: u64, batch: u64) -> f64 {
         let first = batch * BATCH_PATHS;
         let end = runs.min(first + BATCH_PATHS);
@@ -125,15 +126,16 @@ impl Floor {
                 }
             }
             growth_sum += sums.iter().sum::<f64>();
-            for &key in keys.iter().take(lanes) {
-                for shock in &self.shocks {
-                    let stream = shock.key.shock_stream(key);
-                    let (mut k, last) = (*shock.years.start(), *shock.years.end());
-                    while k <= last {
-                        let to = last.min(k | 63);
-                        starts += u64::from(stream.start_mask(k, to, shock.digits).count_ones());
-                        k = to + 1;
-                    }
+            // Four paths' start decisions at once, as the engine draws them (for the last paths
+            // of a run too, whose extra lanes are not counted).
+            for shock in &self.shocks {
+                let streams = keys.map(|key| shock.key.shock_stream(key));
+                let (mut k, last) = (*shock.years.start(), *shock.years.end());
+                while k <= last {
+                    let to = last.min(k | 63);
+                    let masks = ShockStream::start_masks(streams, k, to, shock.digits);
+                    starts += masks.iter().take(lanes).map(|mask| u64::from(mask.count_ones())).sum::<u64>();
+                    k = to + 1;
                 }
             }
             group += lanes as u64;
