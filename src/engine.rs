@@ -8,10 +8,13 @@
 //! [`crate::streams`]), so a path's draws do not depend on its batch either.
 //!
 //! Within a batch, paths are simulated four at a time in lockstep: their normals drawn together
-//! ([`crate::normals`]), their levels walked as one vector of four (AVX2 where the CPU has it,
-//! the same bits either way), and their values buffered year-major in blocks of
-//! 1024 paths so that each year's sketch is then filled in one pass over a contiguous,
-//! cached slice. Memory is a few blocks per thread, whatever the number of runs.
+//! ([`crate::normals`]), their shocks' start decisions drawn together and their occurrences
+//! found in a fixed number of branch-free rounds where a shock can occur only a few times, each
+//! occurrence writing two years whatever its length ([`Effects`]), their levels walked as one
+//! vector of four (AVX2 where the CPU has it, the same bits either way), and their values
+//! buffered year-major in blocks of 1024 paths so that each year's figures and sketch are then
+//! taken in passes over a contiguous, cached slice. Memory is a few blocks per thread, whatever
+//! the number of runs.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
