@@ -1186,6 +1186,59 @@ mod tests {
         }
     }
 
+    /// One generated shock, as TOML: any probability, window, duration form, occurrence limit
+    /// and effect (so spans, rounds and the general loop all come up).
+    /// Its name is `NAME`, for the caller to make unique.
+    fn shock_toml() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let duration = prop_oneof![
+            (1u32..=5).prop_map(|d| d.to_string()),
+            (1u32..=3, 0u32..=3).prop_map(|(a, extra)| format!("{{ min = {a}, max = {} }}", a + extra)),
+            Just("\"permanent\"".to_string()),
+        ];
+        (
+            prop_oneof![3 => 0.0f64..=1.0, 1 => Just(1.0), 1 => Just(0.0)],
+            (2023i32..=2050, 0i32..=30),
+            duration,
+            prop_oneof![1u32..=5, Just(1000)],
+            prop_oneof![Just(0.0), -0.5f64..0.5],
+            prop_oneof![Just(0.0), -0.2f64..0.2],
+            prop_oneof![Just(None), (300.0f64..3000.0).prop_map(Some)],
+            0.0f64..=1.0,
+        )
+            .prop_map(|(p, (first, span), duration, most, level, growth, cap, recovery)| {
+                let cap = cap.map(|c| format!("cap_value = {c}\n")).unwrap_or_default();
+                format!(
+                    "[[shocks]]\nname = \"NAME\"\nprobability = {p:?}\nfirst_year = {first}\n\
+                     last_year = {}\nduration = {duration}\nmax_occurrences = {most}\n\
+                     level_change = {level:?}\ngrowth_change = {growth:?}\nrecovery = {recovery:?}\n{cap}",
+                    (first + span).min(2050)
+                )
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Generated shocks (up to six, so up to six spans: both walks) give the same
+        /// statistics the fast ways and the general way.
+        #[test]
+        fn generated_shocks_agree_with_the_general_way(
+            shocks in proptest::collection::vec(shock_toml(), 1..=6),
+            seed in 0u64..1000,
+        ) {
+            use proptest::prelude::*;
+            let shocks: String =
+                shocks.iter().enumerate().map(|(i, shock)| shock.replace("NAME", &format!("s{i}"))).collect();
+            let scenario = test_scenario(growth_cases()[0], &shocks);
+            let runs = 203;
+            let fast = simulate(&scenario, runs, seed);
+            GENERAL_ONLY.store(true, Ordering::Relaxed);
+            let general = simulate(&scenario, runs, seed);
+            GENERAL_ONLY.store(false, Ordering::Relaxed);
+            prop_assert_eq!(fast, general);
+        }
+    }
+
     const TEST_SHOCKS: &str = r#"
         [[shocks]]
         name = "sanctions"
