@@ -436,7 +436,7 @@ impl Plan {
                 let (first_k, last_k) = ((s.first_year() - base_year) as u32, (s.last_year() - base_year) as u32);
                 let span = if s.probability() <= 0.0 || (s.growth_change() == 0.0 && cap.is_infinite()) {
                     SpanKind::None
-                } else if spans.len() < SPAN_BITS && !general_only() {
+                } else if spans.len() < SPAN_BITS && !test_switch(&GENERAL_ONLY) {
                     let bit = 1 << spans.len();
                     spans.push(Span { bit, growth_change: s.growth_change(), cap: cap.min(LEVEL_CEILING) });
                     SpanKind::Bit(bit)
@@ -455,7 +455,7 @@ impl Plan {
                     && window > 0
                     && most <= MAX_ROUNDS
                     && span != SpanKind::Written
-                    && !general_only();
+                    && !test_switch(&GENERAL_ONLY);
                 ShockPlan {
                     index,
                     key: StreamKey::new(seed, &format!("shock:{}", s.name())),
@@ -575,7 +575,7 @@ impl Plan {
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && !portable_only() {
+        if std::arch::is_x86_feature_detected!("avx2") && !test_switch(&PORTABLE_ONLY) {
             // SAFETY: the CPU supports AVX2, checked just above.
             return unsafe { self.run_batch_avx2(rates, batch, stop, recorded, scratch) };
         }
@@ -659,18 +659,11 @@ impl Plan {
             // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 was detected.
             unsafe { year_figures4_avx2(&mut fours, target, sum, &mut min, &mut max, &mut above) };
         }
-        for four in &mut fours {
-            let four: &[f64; LANES] = four.try_into().expect("four lanes");
-            for lane in 0..LANES {
-                let v = four[lane];
-                sum[lane] += v;
-                min[lane] = if v < min[lane] { v } else { min[lane] };
-                max[lane] = if v > max[lane] { v } else { max[lane] };
-                // Counted in floats (exact for any block), in the same vectors as the values.
-                above[lane] += if v >= target { 1.0 } else { 0.0 };
-            }
-        }
-        for (lane, &v) in fours.remainder().iter().enumerate() {
+        // Whatever the AVX2 code left (all of it without AVX2), then the last values: lane by
+        // lane. `above` counts in floats (exact for any block), in the same vectors as the values.
+        let last = fours.remainder();
+        let rest = fours.flat_map(|four| four.iter().enumerate()).chain(last.iter().enumerate());
+        for (lane, &v) in rest {
             sum[lane] += v;
             min[lane] = if v < min[lane] { v } else { min[lane] };
             max[lane] = if v > max[lane] { v } else { max[lane] };
@@ -726,7 +719,8 @@ impl Plan {
                 let masks = if shock.start_draws {
                     ShockStream::start_masks(streams, shock.first_k, shock.last_k, shock.digits)
                 } else {
-                    [(u64::MAX << shock.first_k) & (u64::MAX >> (63 - shock.last_k)); L]
+                    // Every year of the window starts an occurrence if it can.
+                    [streams::year_bits(shock.first_k, shock.last_k); L]
                 };
                 for lane in 0..L {
                     self.occurrences_in_rounds::<L>(shock, streams[lane], masks[lane], lane, effects, stats);
@@ -877,13 +871,13 @@ impl Plan {
             let spans = &self.spans[..];
             // SAFETY (each call): `AVX2` is true only in `run_batch_avx2`, called once AVX2 was
             // detected.
-            let walked = match (effects, spans.len()) {
-                (None, _) => Some(unsafe { walk4_avx2::<0>(self, None, &[], gross, values) }),
-                (Some(e), 0) => Some(unsafe { walk4_avx2::<0>(self, Some(e), &[], gross, values) }),
-                (Some(e), 1) => Some(unsafe { walk4_avx2::<1>(self, Some(e), fixed(spans), gross, values) }),
-                (Some(e), 2) => Some(unsafe { walk4_avx2::<2>(self, Some(e), fixed(spans), gross, values) }),
-                (Some(e), 3) => Some(unsafe { walk4_avx2::<3>(self, Some(e), fixed(spans), gross, values) }),
-                (Some(e), 4) => Some(unsafe { walk4_avx2::<4>(self, Some(e), fixed(spans), gross, values) }),
+            // (Without effects, the spans are not read.)
+            let walked = match if effects.is_some() { spans.len() } else { 0 } {
+                0 => Some(unsafe { walk4_avx2::<0>(self, effects, &[], gross, values) }),
+                1 => Some(unsafe { walk4_avx2::<1>(self, effects, fixed(spans), gross, values) }),
+                2 => Some(unsafe { walk4_avx2::<2>(self, effects, fixed(spans), gross, values) }),
+                3 => Some(unsafe { walk4_avx2::<3>(self, effects, fixed(spans), gross, values) }),
+                4 => Some(unsafe { walk4_avx2::<4>(self, effects, fixed(spans), gross, values) }),
                 _ => None,
             };
             if let Some((peak, below)) = walked {
@@ -1096,27 +1090,15 @@ impl Scratch {
 
 /// Set by a test to draw and write every shock's occurrences the general way: one by one
 /// ([`Plan::occurrences`]), each writing every year it is active ([`SpanKind::Written`]).
-#[cfg(test)]
 static GENERAL_ONLY: AtomicBool = AtomicBool::new(false);
 
-/// Whether to take the general way for every shock: only when a test asks.
-fn general_only() -> bool {
-    #[cfg(test)]
-    return GENERAL_ONLY.load(Ordering::Relaxed);
-    #[cfg(not(test))]
-    false
-}
-
 /// Set by a test to run the portable code even where the CPU has AVX2.
-#[cfg(test)]
 static PORTABLE_ONLY: AtomicBool = AtomicBool::new(false);
 
-/// Whether to run the portable code even where the CPU has AVX2: only when a test asks.
-fn portable_only() -> bool {
-    #[cfg(test)]
-    return PORTABLE_ONLY.load(Ordering::Relaxed);
-    #[cfg(not(test))]
-    false
+/// Whether a test has set `switch` (always false outside the unit tests).
+#[inline(always)]
+fn test_switch(switch: &AtomicBool) -> bool {
+    cfg!(test) && switch.load(Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -62,8 +62,7 @@ impl Stats {
     /// Records an occurrence of shock `shock` active from simulated year `first` to `last`.
     #[inline]
     pub(crate) fn record_occurrence(&mut self, shock: usize, first: usize, last: usize) {
-        self.started[(first - 1) * self.shocks + shock] += 1;
-        self.ended[(last - 1) * self.shocks + shock] += 1;
+        self.record_occurrence_if(true, shock, first, last);
     }
 
     /// [`Stats::record_occurrence`] when `happened`; otherwise nothing (branch-free).

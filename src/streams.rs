@@ -146,7 +146,7 @@ impl ShockStream {
     #[inline(always)]
     pub fn start_masks<const L: usize>(streams: [ShockStream; L], from: u32, to: u32, digits: u64) -> [u64; L] {
         debug_assert!(from <= to && from / 64 == to / 64, "{from}..={to}");
-        let mut undecided = [(u64::MAX << (from % 64)) & (u64::MAX >> (63 - to % 64)); L];
+        let mut undecided = [year_bits(from, to); L];
         let mut starts = [0; L];
         // Word j is output 2 (64 c + j): its state is `counter + 1` increments from the key.
         let first = (128 * u64::from(from / 64) + 1).wrapping_mul(WY_INCREMENT);
@@ -189,6 +189,13 @@ impl ShockStream {
         let x = self.output(2 * u64::from(k) + 1);
         min + ((u128::from(x) * u128::from(span)) >> 64) as u32
     }
+}
+
+/// The bits `from % 64 ..= to % 64` of a chunk's mask: years `from ..= to`, which lie in one
+/// chunk of 64 years.
+#[inline(always)]
+pub fn year_bits(from: u32, to: u32) -> u64 {
+    (u64::MAX << (from % 64)) & (u64::MAX >> (63 - to % 64))
 }
 
 /// The first 64 binary digits of a start probability below 1, for [`ShockStream::start_mask`]:
