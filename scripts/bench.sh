@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Times tradesim against the numpy peer (shared/bench/numpy_peer.py): the same scenario
 # (benches/bench_scenario.toml), runs, seed and machine, alternating the two REPEATS times so
-# that drift in the machine's speed hits both alike. Prints each run's wall time and peak
-# memory, the medians, and the ratio numpy/tradesim. Then runs the criterion benchmarks
+# that drift in the machine's speed hits both alike. Prints the peak memory of a first, untimed
+# run of each, each timed run's wall time, the medians, and the ratio numpy/tradesim. Then runs
+# the criterion benchmarks
 # (benches/engine.rs and benches/floor.rs, one `cargo bench` run, about a minute once built) and
 # prints their medians and the engine/floor ratio: how many times the cost of drawing the random
 # numbers alone the whole engine takes, per thread count.
@@ -57,7 +58,7 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' 
 echo "scenario: $SCENARIO, runs $RUNS, seed 1, repeats $REPEATS"
 
 # Peak memory: GNU time when present (installed from Debian's `time` when missing and we can),
-# else the wrapper below reads it from getrusage(RUSAGE_CHILDREN).
+# else `measure` reads it from getrusage(RUSAGE_CHILDREN).
 if [[ ! -x /usr/bin/time ]] && command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
     echo "installing Debian package 'time' for peak-memory figures" >&2
     { apt-get install -y -qq time || { apt-get update -qq && apt-get install -y -qq time; }; } \
@@ -69,27 +70,41 @@ else
     GNU_TIME=0
 fi
 
-# timed LOG CMD...: runs CMD with its output in LOG; sets WALL (s) and RSS (KB); returns CMD's status.
-timed() {
-    local log=$1; shift
-    local rc=0 t0 t1
-    if [[ $GNU_TIME == 1 ]]; then
-        t0=$(date +%s.%N)
-        /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$log" 2>&1 || rc=$?
-        t1=$(date +%s.%N)
-        WALL=$(py 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$t0" "$t1")
-        RSS=$(tail -n 1 "$tmp/rss")
-    else
-        python3 - "$tmp/rss" "$@" >"$log" 2>&1 <<'PY' || rc=$?
+# measure MODE LOG CMD...: runs CMD with its output in LOG; returns CMD's status.
+# MODE wall sets WALL (s): from starting the child to reaping it, timed by the Python process that
+# starts it, with nothing in between (timing with `date` before and after, around GNU time, added
+# about 4 ms: 3% of a tradesim run, 0.1% of a numpy one).
+# MODE rss sets RSS (KB): the child's peak memory, from GNU time wrapped around it where present
+# (a fork of a 1 MB process), else from getrusage, which also counts the memory of the Python
+# process the child was forked from (about 14 MB). Memory and time come from separate runs.
+measure() {
+    local mode=$1 log=$2; shift 2
+    local rc=0 figure
+    rm -f "$tmp/measure"
+    python3 - "$tmp/measure" "$mode" "$GNU_TIME" "$@" >"$log" 2>&1 <<'PY' || rc=$?
 import resource, subprocess, sys, time
+out, mode, gnu_time, cmd = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4:]
+if mode == "rss" and gnu_time:
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", out + ".rss", *cmd]
 t0 = time.perf_counter()
-rc = subprocess.call(sys.argv[2:])
+rc = subprocess.call(cmd)
 wall = time.perf_counter() - t0
-with open(sys.argv[1], 'w') as f:
-    f.write(f'{wall} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\n')
+if mode == "wall":
+    figure = wall
+elif gnu_time:
+    # The last word: GNU time writes a line about a failed command's status before it.
+    figure = open(out + ".rss").read().split()[-1]
+else:
+    figure = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(out, "w") as f:
+    f.write(f"{figure}\n")
 sys.exit(rc)
 PY
-        read -r WALL RSS <"$tmp/rss"
+    if [[ -s $tmp/measure ]]; then
+        read -r figure <"$tmp/measure"
+        if [[ $mode == wall ]]; then WALL=$figure; else RSS=$figure; fi
+    elif [[ $rc == 0 ]]; then
+        rc=1 # the measuring itself failed (the log says why)
     fi
     return "$rc"
 }
@@ -108,32 +123,50 @@ fi
 scripts/install_numpy.sh || die "scripts/install_numpy.sh failed: numpy is needed for the peer"
 echo "numpy $(python3 -c 'import numpy; print(numpy.__version__)'), $(python3 --version)"
 
-ours_walls=() ours_rss=() peer_walls=() peer_rss=()
+ours_cmd=("$OURS" run "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/ours" --quiet)
+peer_cmd=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
+    python3 "$PEER" "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/peer")
+
+# run_ours MODE WHICH: one run of tradesim (see `measure`); returns 1 when it failed (reported,
+# and tradesim is not run again) or had failed before.
+run_ours() {
+    [[ $ours_ok == 1 ]] || return 1
+    rm -rf "$tmp/ours"
+    local rc=0
+    measure "$1" "$tmp/ours.log" "${ours_cmd[@]}" || rc=$?
+    [[ $rc != 0 ]] || return 0
+    ours_ok=0
+    ours_failure="$OURS run failed (exit status $rc) in $2"
+    echo "error: $ours_failure; its output:" >&2
+    tail -n 20 "$tmp/ours.log" | sed 's/^/  | /' >&2
+    echo "continuing with the numpy peer only" >&2
+    return 1
+}
+
+# run_peer MODE WHICH: one run of the peer; stops the script if it fails.
+run_peer() {
+    rm -rf "$tmp/peer"
+    measure "$1" "$tmp/peer.log" "${peer_cmd[@]}" && return 0
+    tail -n 20 "$tmp/peer.log" | sed 's/^/  | /' >&2
+    die "the numpy peer failed in $2"
+}
+
+# A first, untimed run of each gives its peak memory (and warms the file cache for both).
+ours_mb=n/a
+if run_ours rss "the memory run"; then ours_mb="$(mb "$RSS") MB"; fi
+run_peer rss "the memory run"
+echo "peak memory (a first, untimed run of each): tradesim $ours_mb, numpy $(mb "$RSS") MB"
+
+ours_walls=() peer_walls=()
 for ((i = 1; i <= REPEATS; i++)); do
     line="repeat $i/$REPEATS:"
-    if [[ $ours_ok == 1 ]]; then
-        rm -rf "$tmp/ours"
-        rc=0
-        timed "$tmp/ours.log" "$OURS" run "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/ours" --quiet || rc=$?
-        if [[ $rc == 0 ]]; then
-            ours_walls+=("$WALL") ours_rss+=("$RSS")
-            line+=" tradesim $(fmt "$WALL") s ($(mb "$RSS") MB),"
-        else
-            ours_ok=0
-            ours_failure="$OURS run failed (exit status $rc) in repeat $i"
-            echo "error: $ours_failure; its output:" >&2
-            tail -n 20 "$tmp/ours.log" | sed 's/^/  | /' >&2
-            echo "continuing with the numpy peer only" >&2
-        fi
+    if run_ours wall "repeat $i"; then
+        ours_walls+=("$WALL")
+        line+=" tradesim $(fmt "$WALL") s,"
     fi
-    rm -rf "$tmp/peer"
-    if ! timed "$tmp/peer.log" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-            python3 "$PEER" "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/peer"; then
-        tail -n 20 "$tmp/peer.log" | sed 's/^/  | /' >&2
-        die "the numpy peer failed in repeat $i"
-    fi
-    peer_walls+=("$WALL") peer_rss+=("$RSS")
-    line+=" numpy $(fmt "$WALL") s ($(mb "$RSS") MB; it reports: $(tail -n 1 "$tmp/peer.log"))"
+    run_peer wall "repeat $i"
+    peer_walls+=("$WALL")
+    line+=" numpy $(fmt "$WALL") s (it reports: $(tail -n 1 "$tmp/peer.log"))"
     echo "$line"
 done
 
@@ -141,7 +174,6 @@ peer_med=$(median "${peer_walls[@]}")
 if [[ $ours_ok == 1 ]]; then
     ours_med=$(median "${ours_walls[@]}")
     ratio=$(py 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$ours_med" "$peer_med")
-    echo "median peak memory: tradesim $(mb "$(median "${ours_rss[@]}")") MB, numpy $(mb "$(median "${peer_rss[@]}")") MB"
     echo "median wall: tradesim $(fmt "$ours_med") s, numpy $(fmt "$peer_med") s, ratio $(fmt "$ratio")x"
     # A speed figure means little if the answers differ: compare P(reached by the horizon).
     py '
@@ -159,7 +191,6 @@ note = "" if abs(a - b) <= 4 * se else "  WARNING: they differ by more than 4 st
 print(f"prob_reached: tradesim {a:.4f}, numpy {b:.4f} (difference {abs(a - b) / se:.1f} se){note}")
 ' "$tmp/ours/bench/first_passage.csv" "$tmp/peer/first_passage.csv" "$RUNS"
 else
-    echo "median peak memory: numpy $(mb "$(median "${peer_rss[@]}")") MB"
     echo "median wall: tradesim n/a, numpy $(fmt "$peer_med") s, ratio n/a"
     die "no tradesim timing: $ours_failure"
 fi
