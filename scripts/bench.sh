@@ -3,10 +3,9 @@
 # (benches/bench_scenario.toml), runs, seed and machine, alternating the two REPEATS times so
 # that drift in the machine's speed hits both alike. Prints the peak memory of a first, untimed
 # run of each, each timed run's wall time, the medians, and the ratio numpy/tradesim. Then runs
-# the criterion benchmarks
-# (benches/engine.rs and benches/floor.rs, one `cargo bench` run, about a minute once built) and
-# prints their medians and the engine/floor ratio: how many times the cost of drawing the random
-# numbers alone the whole engine takes, per thread count.
+# the criterion benchmarks (benches/engine.rs and benches/floor.rs, one `cargo bench` run, about
+# a minute once built) and prints their medians and the engine/floor ratio: how many times the
+# cost of drawing the random numbers alone the whole engine takes, per thread count.
 #
 #   scripts/bench.sh [RUNS=1000000] [REPEATS=5]
 #
