@@ -428,6 +428,7 @@ struct Plan {
 impl Plan {
     fn new(scenario: &Scenario, runs: u64, seed: u64) -> Self {
         let base_year = scenario.base_year();
+        let general_only = test_switch(&GENERAL_ONLY);
         let mut spans = Vec::new();
         let shocks: Vec<ShockPlan> = scenario
             .shocks()
@@ -439,7 +440,7 @@ impl Plan {
                 let (first_k, last_k) = ((s.first_year() - base_year) as u32, (s.last_year() - base_year) as u32);
                 let span = if s.probability() <= 0.0 || (s.growth_change() == 0.0 && cap.is_infinite()) {
                     SpanKind::None
-                } else if spans.len() < SPAN_BITS && !test_switch(&GENERAL_ONLY) {
+                } else if spans.len() < SPAN_BITS && !general_only {
                     let bit = 1 << spans.len();
                     spans.push(Span { bit, growth_change: s.growth_change(), cap: cap.min(LEVEL_CEILING) });
                     SpanKind::Bit(bit)
@@ -458,7 +459,7 @@ impl Plan {
                     && window > 0
                     && most <= MAX_ROUNDS
                     && span != SpanKind::Written
-                    && !test_switch(&GENERAL_ONLY);
+                    && !general_only;
                 ShockPlan {
                     index,
                     key: StreamKey::new(seed, &format!("shock:{}", s.name())),
@@ -812,11 +813,10 @@ impl Plan {
 
     /// [`Plan::shock_effects`] for one shock of lane `lane`, given its start decisions `mask`,
     /// when its years all lie in the first chunk of 64 and it can occur at most `shock.rounds`
-    /// times: that many rounds, each finding the next
-    /// start and writing what it does, the same as the general loop but with no branch on what
-    /// was drawn, so that the processor never mispredicts a random event. A round that finds
-    /// no start writes to the spare year `years + 1` of `effects`, which the walk never reads,
-    /// and records nothing.
+    /// times: that many rounds, each finding the next start and writing what it does, the same
+    /// as the general loop but with no branch on what was drawn, so that the processor never
+    /// mispredicts a random event. A round that finds no start writes to the spare year
+    /// `years + 1` of `effects`, which the walk never reads, and records nothing.
     #[inline(always)]
     fn occurrences_in_rounds<const L: usize>(
         &self,
@@ -1116,9 +1116,7 @@ mod tests {
             let scenario = test_scenario(growth, if with_shocks { TEST_SHOCKS } else { "" });
             // Not a multiple of 4 or of a block: the last paths run one at a time.
             let runs = 2 * BLOCK_PATHS as u64 + 7;
-            PORTABLE_ONLY.store(true, Ordering::Relaxed);
-            let portable = simulate(&scenario, runs, 5);
-            PORTABLE_ONLY.store(false, Ordering::Relaxed);
+            let portable = switched(&PORTABLE_ONLY, || simulate(&scenario, runs, 5));
             let dispatched = simulate(&scenario, runs, 5);
             assert_eq!(portable, dispatched, "{growth}, shocks: {with_shocks}");
         }
@@ -1164,9 +1162,7 @@ mod tests {
             let scenario = test_scenario(growth_cases()[0], &shocks);
             let runs = BLOCK_PATHS as u64 + 3;
             let fast = simulate(&scenario, runs, 9);
-            GENERAL_ONLY.store(true, Ordering::Relaxed);
-            let general = simulate(&scenario, runs, 9);
-            GENERAL_ONLY.store(false, Ordering::Relaxed);
+            let general = switched(&GENERAL_ONLY, || simulate(&scenario, runs, 9));
             assert_eq!(fast, general, "growth change of the certain shock: {certain_growth_change}");
         }
     }
@@ -1217,9 +1213,7 @@ mod tests {
             let scenario = test_scenario(growth_cases()[0], &shocks);
             let runs = 203;
             let fast = simulate(&scenario, runs, seed);
-            GENERAL_ONLY.store(true, Ordering::Relaxed);
-            let general = simulate(&scenario, runs, seed);
-            GENERAL_ONLY.store(false, Ordering::Relaxed);
+            let general = switched(&GENERAL_ONLY, || simulate(&scenario, runs, seed));
             prop_assert_eq!(fast, general);
         }
     }
@@ -1243,6 +1237,14 @@ mod tests {
         duration = 2
         cap_value = 700.0
     "#;
+
+    /// `f()` with a test switch set (see [`test_switch`]).
+    fn switched<T>(switch: &AtomicBool, f: impl FnOnce() -> T) -> T {
+        switch.store(true, Ordering::Relaxed);
+        let result = f();
+        switch.store(false, Ordering::Relaxed);
+        result
+    }
 
     fn test_scenario(growth: &str, shocks: &str) -> Scenario {
         let text = format!(
