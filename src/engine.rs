@@ -11,10 +11,10 @@
 //! ([`crate::normals`]), their shocks' start decisions drawn together and their occurrences
 //! found in a fixed number of branch-free rounds where a shock can occur only a few times, each
 //! occurrence writing two years whatever its length ([`Effects`]), their levels walked as one
-//! vector of four (AVX2 where the CPU has it, the same bits either way), and their values
-//! buffered year-major in blocks of 4096 paths so that each year's figures and sketch are then
-//! taken in passes over a contiguous slice. Memory is a few blocks per thread, whatever
-//! the number of runs.
+//! vector of four (AVX2 and FMA where the CPU has them, the same bits either way), and their
+//! values buffered year-major in blocks of 4096 paths so that each year's figures and sketch
+//! are then taken in passes over a contiguous slice. Memory is a few blocks per thread,
+//! whatever the number of runs.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -134,13 +134,15 @@ const LANES: usize = 4;
 trait Rates: Sync {
     /// Fills `gross[(k - 1) * L + lane] = 1 + r(k)` for `k = 1 ..= gross.len() / L`, drawing
     /// lane `lane`'s surprises from the generator seeded with `seeds[lane]`
-    /// ([`streams::xoshiro`]). `AVX2`: whether the caller runs with AVX2 (so that four lanes
-    /// may use 256-bit vectors).
+    /// ([`streams::xoshiro`]). `AVX2`: whether the caller runs with AVX2 and FMA (so that four
+    /// lanes may use 256-bit vectors).
     fn fill<const L: usize, const AVX2: bool>(&self, seeds: &[[u64; 4]; L], gross: &mut [f64]);
 }
 
 /// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`
-/// (with `phi = 0` this is `0 * z + 1 * e = e` exactly).
+/// (with `phi = 0` this is `0 * z + 1 * e = e` exactly), the first product fused with the sum
+/// (`mul_add`, as everywhere in the engine: one rounding, the same bits with or without FMA
+/// instructions; see [`crate::fastexp`]).
 struct Ar1 {
     persistence: f64,
     fresh: f64,
@@ -168,7 +170,7 @@ impl Ar1 {
             for (i, year) in gross.chunks_exact_mut(L).enumerate() {
                 for lane in 0..L {
                     let e = year[lane];
-                    z[lane] = if i == 0 { e } else { self.persistence * z[lane] + self.fresh * e };
+                    z[lane] = if i == 0 { e } else { self.persistence.mul_add(z[lane], self.fresh * e) };
                     year[lane] = each(i * L + lane, z[lane]);
                 }
             }
@@ -183,7 +185,7 @@ impl Ar1 {
         for i in 1..years {
             for lane in 0..L {
                 let e: f64 = rngs[lane].sample(StandardNormal);
-                z[lane] = self.persistence * z[lane] + self.fresh * e;
+                z[lane] = self.persistence.mul_add(z[lane], self.fresh * e);
                 gross[i * L + lane] = each(i * L + lane, z[lane]);
             }
         }
@@ -218,7 +220,8 @@ impl Rates for Normal {
     }
 }
 
-/// `exp(mu(k) + s(k) * z(k))`: the exponents first, then one vectorised pass of `exp`.
+/// `exp(mu(k) + s(k) * z(k))` (the exponent a `mul_add`): the exponents first, then one
+/// vectorised pass of `exp`.
 struct Lognormal {
     ar: Ar1,
     mu: Vec<f64>,
@@ -231,11 +234,12 @@ impl Rates for Lognormal {
         #[cfg(target_arch = "x86_64")]
         if AVX2 && let Ok(seeds) = <&[[u64; 4]; LANES]>::try_from(&seeds[..]) {
             NormalLanes::from_seeds(seeds).fill(gross);
-            // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 was detected.
+            // SAFETY: `AVX2` is true only in `run_batch_avx2`, called once AVX2 and FMA were
+            // detected.
             unsafe { lognormal4_avx2(&self.ar, &self.mu, &self.s, gross) };
             return;
         }
-        self.ar.for_each(seeds, gross, |j, z| self.mu[j / L] + self.s[j / L] * z);
+        self.ar.for_each(seeds, gross, |j, z| self.s[j / L].mul_add(z, self.mu[j / L]));
         fastexp::exp_in_place(gross);
     }
 }
@@ -270,7 +274,7 @@ mod vector {
 /// `exp`s in another, the same operations in the same order as the portable code, so the same
 /// bits.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn lognormal4_avx2(ar: &Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
     use std::arch::x86_64::*;
     use vector::{load, store};
@@ -279,8 +283,8 @@ fn lognormal4_avx2(ar: &Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
     let mut z = _mm256_setzero_pd();
     for (k, (year, (&mu, &s))) in gross.chunks_exact_mut(LANES).zip(mu.iter().zip(s)).enumerate() {
         let e = load(year);
-        z = if k == 0 { e } else { _mm256_add_pd(_mm256_mul_pd(persistence, z), _mm256_mul_pd(fresh, e)) };
-        store(year, _mm256_add_pd(_mm256_set1_pd(mu), _mm256_mul_pd(_mm256_set1_pd(s), z)));
+        z = if k == 0 { e } else { _mm256_fmadd_pd(persistence, z, _mm256_mul_pd(fresh, e)) };
+        store(year, _mm256_fmadd_pd(_mm256_set1_pd(s), z, _mm256_set1_pd(mu)));
     }
     // ...then their exps, independent of each other: two years per iteration, so that the
     // processor interleaves two of exp's long chains of dependent operations.
@@ -568,8 +572,9 @@ impl Plan {
         Ok(total)
     }
 
-    /// [`Plan::run_batch`], compiled for AVX2 where the CPU has it (256-bit vectors for the four
-    /// lanes). No fused multiply-add either way, so the results are the same bits.
+    /// [`Plan::run_batch`], compiled for AVX2 and FMA where the CPU has them (256-bit vectors
+    /// for the four lanes, one instruction per `mul_add`). The same operations either way, so
+    /// the same bits.
     fn run_batch_dispatch<R: Rates>(
         &self,
         rates: &R,
@@ -579,15 +584,15 @@ impl Plan {
         scratch: &mut Scratch,
     ) -> Option<Vec<f64>> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && !test_switch(&PORTABLE_ONLY) {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if fastexp::avx2_fma() && !test_switch(&PORTABLE_ONLY) {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             return unsafe { self.run_batch_avx2(rates, batch, stop, recorded, scratch) };
         }
         self.run_batch::<R, false>(rates, batch, stop, recorded, scratch)
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     fn run_batch_avx2<R: Rates>(
         &self,
         rates: &R,
