@@ -123,7 +123,7 @@ const CONSTANT_40: &str = "[growth]\ndistribution = \"constant\"\nmean = 0.40\n"
 fn a_constant_growth_reaches_the_target_in_2025() {
     let path = [460.0, 644.0, 901.6, 1262.24, 1767.136, 2473.9904, 3463.58656, 4849.021184, 6788.6296576];
     let text = format!("{}{CONSTANT_40}", trade(460.0, 1000.0, 2030));
-    // One path, fewer than a batch, and several batches (16,384 paths each) merged.
+    // One path, fewer than a batch, and several batches (8,192 paths each) merged.
     for runs in [1, RUNS, 40_000] {
         let (scenario, summary) = run(&text, runs);
         check_first_passage(&scenario, &summary, Some(2025));
