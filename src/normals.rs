@@ -356,26 +356,26 @@ fn finish_avx2(
         let r = _mm256_mul_pd(_mm256_set1_pd(2f64.powi(-53)), _mm256_add_pd(high, low));
         let (f_i, f_next) = pairs!(ZIG_NORM_F, bits);
         let point = _mm256_add_pd(f_next, _mm256_mul_pd(_mm256_sub_pd(f_i, f_next), r));
+        // `-x * x / 2`: halving is exact, so `* 0.5` is the same bits as rand_distr's `/ 2.0`.
         let minus_x = _mm256_xor_pd(x, _mm256_set1_pd(-0.0));
-        let exponent = _mm256_div_pd(_mm256_mul_pd(minus_x, x), _mm256_set1_pd(2.0));
-        missed &= !under_density(point, exponent, missed);
-        if missed == 0 {
-            break;
-        }
-        // Rejected: rand_distr starts afresh with a new word (a new fast path).
-        let take = lanes(missed);
-        let (mut n0, mut n1, mut n2, mut n3) = (s0, s1, s2, s3);
-        let word = step!(n0, n1, n2, n3);
+        let exponent = _mm256_mul_pd(_mm256_mul_pd(minus_x, x), _mm256_set1_pd(0.5));
+        // Meanwhile, the draw a rejected wedge goes on to (rand_distr starts afresh with a new
+        // word, a new fast path), taken for every missed lane and kept for the rejected ones,
+        // so that it need not wait for the test.
+        let (mut m0, mut m1, mut m2, mut m3) = (s0, s1, s2, s3);
+        let next_word = step!(m0, m1, m2, m3);
+        let (fresh, fresh_accept) = fast_path!(next_word);
+        let under = under_density(point, exponent);
+        let rejected = _mm256_andnot_si256(_mm256_castpd_si256(under), take);
         (s0, s1, s2, s3) = (
-            _mm256_blendv_epi8(s0, n0, take),
-            _mm256_blendv_epi8(s1, n1, take),
-            _mm256_blendv_epi8(s2, n2, take),
-            _mm256_blendv_epi8(s3, n3, take),
+            _mm256_blendv_epi8(s0, m0, rejected),
+            _mm256_blendv_epi8(s1, m1, rejected),
+            _mm256_blendv_epi8(s2, m2, rejected),
+            _mm256_blendv_epi8(s3, m3, rejected),
         );
-        let (fresh, accept) = fast_path!(word);
-        x = _mm256_blendv_pd(x, fresh, _mm256_castsi256_pd(take));
-        bits = _mm256_blendv_epi8(bits, word, take);
-        missed &= !accept;
+        x = _mm256_blendv_pd(x, fresh, _mm256_castsi256_pd(rejected));
+        bits = _mm256_blendv_epi8(bits, next_word, rejected);
+        missed = _mm256_movemask_pd(_mm256_castsi256_pd(rejected)) & !fresh_accept;
         if missed == 0 {
             break;
         }
@@ -384,32 +384,38 @@ fn finish_avx2(
     x
 }
 
-/// The wedge test of [`finish_avx2`] for the lanes in `missed`: the 4-bit mask of the lanes
-/// whose `point < exp(exponent)` with std's `exp`, as rand_distr decides it. Our `exp` (within
+/// The wedge test of [`finish_avx2`]: in each lane, whether `point < exp(exponent)` with std's
+/// `exp`, as rand_distr decides it (a vector mask, all ones where it holds). Our `exp` (within
 /// 2 ulp) decides where it is further than 2^-40 (relative) from the point; std's decides the
 /// rest, which practically never occur.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn under_density(point: std::arch::x86_64::__m256d, exponent: std::arch::x86_64::__m256d, missed: i32) -> i32 {
+fn under_density(
+    point: std::arch::x86_64::__m256d,
+    exponent: std::arch::x86_64::__m256d,
+) -> std::arch::x86_64::__m256d {
     use std::arch::x86_64::*;
     let density = fastexp::exp4_avx2(exponent);
-    let mut under = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(point, density));
+    let under = _mm256_cmp_pd::<_CMP_LT_OQ>(point, density);
     let gap = _mm256_and_pd(_mm256_sub_pd(point, density), _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX)));
     let tolerance = _mm256_mul_pd(density, _mm256_set1_pd(2f64.powi(-40)));
-    let close = missed & _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LE_OQ>(gap, tolerance));
-    if close != 0 {
-        let (mut points, mut exponents) = ([0.0; LANES], [0.0; LANES]);
-        // SAFETY: each array is 32 writable bytes; the stores are unaligned.
-        unsafe {
-            _mm256_storeu_pd(points.as_mut_ptr(), point);
-            _mm256_storeu_pd(exponents.as_mut_ptr(), exponent);
-        }
-        for lane in (0..LANES).filter(|&lane| close & (1 << lane) != 0) {
-            let below = points[lane] < exponents[lane].exp();
-            under = (under & !(1 << lane)) | (i32::from(below) << lane);
-        }
+    let close = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LE_OQ>(gap, tolerance));
+    if close == 0 {
+        return under;
     }
-    under & missed
+    let (mut points, mut exponents, mut decided) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    // SAFETY: each array is 32 bytes; the loads and stores are unaligned.
+    unsafe {
+        _mm256_storeu_pd(points.as_mut_ptr(), point);
+        _mm256_storeu_pd(exponents.as_mut_ptr(), exponent);
+        _mm256_storeu_pd(decided.as_mut_ptr(), under);
+    }
+    for lane in (0..LANES).filter(|&lane| close & (1 << lane) != 0) {
+        let below = points[lane] < exponents[lane].exp();
+        decided[lane] = f64::from_bits(if below { u64::MAX } else { 0 });
+    }
+    // SAFETY: as above.
+    unsafe { _mm256_loadu_pd(decided.as_ptr()) }
 }
 
 /// One lane's Xoshiro256++ as a scalar `rand` generator for [`finish`]: the same algorithm as
@@ -793,7 +799,7 @@ mod tests {
     }
 
     /// The wedge test follows std's `exp` where ours differs from it and the point lies between
-    /// the two, and ours elsewhere; lanes not in `missed` are never under.
+    /// the two, and ours elsewhere.
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn wedge_test_decides_as_std_exp() {
@@ -813,8 +819,9 @@ mod tests {
             for point in points {
                 let expected = i32::from(point < std);
                 // SAFETY: AVX2 and FMA were detected above.
-                let under = unsafe { under_density(_mm256_set1_pd(point), _mm256_set1_pd(exponent), 0b0101) };
-                assert_eq!(under, expected * 0b0101, "exponent {exponent}, point {point}");
+                let under =
+                    unsafe { _mm256_movemask_pd(under_density(_mm256_set1_pd(point), _mm256_set1_pd(exponent))) };
+                assert_eq!(under, expected * 0b1111, "exponent {exponent}, point {point}");
             }
         }
         // The cases that need std's `exp` did occur.
