@@ -172,6 +172,17 @@ impl<C: Count> Sketch<C> {
         self.cover(other_first_key >> (self.coarseness - other.coarseness));
         self.cover((other_first_key + other.counts.len() as u64 - 1) >> (self.coarseness - other.coarseness));
         let drop = self.coarseness - other.coarseness;
+        if drop == 0 {
+            // The same resolution: `other`'s buckets are a contiguous run of `self`'s, added
+            // slice to slice (vector code; most of a run's merging is this).
+            let start = self.index(other_first_key).expect("both ends covered");
+            let counts = &mut self.counts[start..start + other.counts.len()];
+            for (total, &count) in counts.iter_mut().zip(&other.counts) {
+                *total += C::from_u64(count.into());
+            }
+            self.count += other.count;
+            return;
+        }
         for (offset, &count) in other.counts.iter().enumerate().filter(|(_, c)| **c != D::default()) {
             let key = (other_first_key + offset as u64) >> drop;
             let index = self.index(key).expect("both ends covered");
@@ -249,6 +260,23 @@ mod tests {
         let mut wide = Sketch::<u64>::new();
         wide.merge(&narrow);
         assert_eq!(wide, all);
+        // Windows that overlap at an offset, either way round (the window grows at the front,
+        // at the back, or not at all), narrow counts into wide ones, as the engine merges.
+        let (mut outer, mut inner, mut both) = (Sketch::<u32>::new(), Sketch::<u32>::new(), Sketch::<u64>::new());
+        for i in 0..3000 {
+            let (wide_value, narrow_value) = (1.01f64.powi(i % 1400), 100.0 * 1.001f64.powi(i));
+            outer.add(wide_value);
+            inner.add(narrow_value);
+            both.add(wide_value);
+            both.add(narrow_value);
+        }
+        let (mut into_outer, mut into_inner) = (Sketch::<u64>::new(), Sketch::<u64>::new());
+        into_outer.merge(&outer);
+        into_outer.merge(&inner);
+        into_inner.merge(&inner);
+        into_inner.merge(&outer);
+        assert_eq!(into_outer, both);
+        assert_eq!(into_inner, both);
     }
 
     #[test]
