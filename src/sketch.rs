@@ -103,12 +103,30 @@ impl<C: Count> Sketch<C> {
         }
         self.cover(self.key(min));
         self.cover(self.key(max));
-        let shift = FINE_SHIFT + self.coarseness;
+        debug_assert!(values.iter().all(|v| (min..=max).contains(v)), "a value outside [{min}, {max}]");
+        // Eight buckets found before any is counted, so that the loads and the index arithmetic
+        // run ahead of the increments; and the common resolution (coarseness 0) with its shift
+        // a constant: a quarter faster than one value at a time with a variable shift
+        // (`cargo bench --bench sketch`).
+        #[inline(always)]
+        fn add<C: Count>(counts: &mut [C], values: &[f64], shift: u32, first_key: u64) {
+            let index = |v: f64| ((v.to_bits() >> shift) - first_key) as usize;
+            let mut eights = values.chunks_exact(8);
+            for eight in &mut eights {
+                let indices: [usize; 8] = std::array::from_fn(|j| index(eight[j]));
+                for i in indices {
+                    counts[i] += C::ONE;
+                }
+            }
+            for &v in eights.remainder() {
+                counts[index(v)] += C::ONE;
+            }
+        }
         let first_key = self.first_page << PAGE_BITS;
-        let counts = &mut self.counts[..];
-        for &v in values {
-            debug_assert!((min..=max).contains(&v), "{v} outside [{min}, {max}]");
-            counts[((v.to_bits() >> shift) - first_key) as usize] += C::ONE;
+        if self.coarseness == 0 {
+            add(&mut self.counts, values, FINE_SHIFT, first_key);
+        } else {
+            add(&mut self.counts, values, FINE_SHIFT + self.coarseness, first_key);
         }
         self.count += values.len() as u64;
     }
