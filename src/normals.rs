@@ -15,7 +15,7 @@
 //! that does what rand_distr does from that point on, with that lane's generator only; the other
 //! lanes' draws in the slot stand. With AVX2 the wedges are finished in vectors too, for all the
 //! lanes that missed at once, and only the tails by scalar code. On the machine this was written
-//! on (AMD EPYC, AVX2) that is about 2.1 ns a normal instead of 4.4 (`cargo bench --bench
+//! on (AMD EPYC, AVX2) that is about 2.0 ns a normal instead of 4.4 (`cargo bench --bench
 //! normals`).
 
 use rand::distr::Open01;
