@@ -556,11 +556,12 @@ impl Plan {
                 }
                 merged.notify_all();
             }
-            // Straight into the totals: no sketches of this worker's own in between, whose
-            // memory would cost as much to fault in as the merging itself.
+            // Straight into the totals: the first worker's sketches become the totals' (no
+            // copy into fresh memory, whose page faults would cost as much as the merging),
+            // the others' are added to them.
             let mut total = total.lock().expect("no worker panics");
             total.merge(&stats);
-            total.merge_sketches(&sketches);
+            total.adopt_sketches(sketches);
         };
         rayon::scope(|scope| {
             for _ in 0..threads {

@@ -21,7 +21,7 @@ pub struct Stats {
     value_min: Vec<f64>,
     value_max: Vec<f64>,
     at_or_above: Vec<u64>,
-    sketches: Vec<Sketch>,
+    sketches: Sketches,
     /// Occurrences started in / whose last active year is year `k`, index `(k - 1) * shocks +
     /// shock`; the number active in year `k` is those started by `k` less those ended before it.
     started: Vec<u64>,
@@ -40,7 +40,7 @@ impl Stats {
             value_min: vec![f64::INFINITY; years],
             value_max: vec![f64::NEG_INFINITY; years],
             at_or_above: vec![0; years],
-            sketches: vec![Sketch::new(); years],
+            sketches: Sketches::Narrow(vec![Sketch::new(); years]),
             started: vec![0; years * shocks],
             ended: vec![0; years * shocks],
         }
@@ -86,7 +86,17 @@ impl Stats {
     /// Adds one sketch of values per simulated year, in year order.
     pub(crate) fn merge_sketches<C: Count>(&mut self, sketches: &[Sketch<C>]) {
         assert_eq!(sketches.len(), self.years, "one sketch per simulated year");
-        self.sketches.iter_mut().zip(sketches).for_each(|(total, s)| total.merge(s));
+        self.sketches.merge(sketches);
+    }
+
+    /// [`Stats::merge_sketches`] of sketches this takes over: where it holds no values yet, they
+    /// become its own, with no copy.
+    pub(crate) fn adopt_sketches(&mut self, sketches: Vec<Sketch<u32>>) {
+        assert_eq!(sketches.len(), self.years, "one sketch per simulated year");
+        match &mut self.sketches {
+            Sketches::Narrow(own) if own.iter().all(|s| s.count() == 0) => *own = sketches,
+            _ => self.sketches.merge(&sketches),
+        }
     }
 
     /// Adds the sums of `V(y)`, one per simulated year, to those recorded.
@@ -108,9 +118,78 @@ impl Stats {
             self.value_sum[i] += other.value_sum[i];
             self.value_min[i] = self.value_min[i].min(other.value_min[i]);
             self.value_max[i] = self.value_max[i].max(other.value_max[i]);
-            self.sketches[i].merge(&other.sketches[i]);
+        }
+        match &other.sketches {
+            Sketches::Narrow(sketches) => self.sketches.merge(sketches),
+            Sketches::Wide(sketches) => self.sketches.merge(sketches),
         }
     }
+}
+
+/// The sketches of `V(y)`, one per simulated year: `u32` counts while the counts fit (fewer
+/// than 2^32 values in a year, any run a machine can finish), so that the engine's own `u32`
+/// sketches are taken over as they are, rather than copied into fresh memory twice their size
+/// (which on a virtual machine costs milliseconds of page faults at the end of a run); `u64`
+/// counts beyond.
+#[derive(Debug, Clone)]
+enum Sketches {
+    Narrow(Vec<Sketch<u32>>),
+    Wide(Vec<Sketch<u64>>),
+}
+
+impl Sketches {
+    /// Adds `others`, one per year, widening first if a count could outgrow `u32`.
+    fn merge<C: Count>(&mut self, others: &[Sketch<C>]) {
+        self.merge_within(others, u64::from(u32::MAX));
+    }
+
+    /// [`Sketches::merge`], staying narrow while a year holds at most `limit` values (no bucket
+    /// can hold more than its year).
+    fn merge_within<C: Count>(&mut self, others: &[Sketch<C>], limit: u64) {
+        if let Sketches::Narrow(narrow) = self {
+            let fits = narrow.iter().zip(others).all(|(a, b)| a.count() + b.count() <= limit);
+            if fits {
+                narrow.iter_mut().zip(others).for_each(|(a, b)| a.merge(b));
+                return;
+            }
+            *self = Sketches::Wide(narrow.iter().map(widen).collect());
+        }
+        if let Sketches::Wide(wide) = self {
+            wide.iter_mut().zip(others).for_each(|(a, b)| a.merge(b));
+        }
+    }
+
+    /// Year index `i`'s quantile `q` (see [`Sketch::quantile`]).
+    fn quantile(&self, i: usize, q: f64) -> Option<f64> {
+        match self {
+            Sketches::Narrow(s) => s[i].quantile(q),
+            Sketches::Wide(s) => s[i].quantile(q),
+        }
+    }
+
+    fn wide(&self) -> Vec<Sketch<u64>> {
+        match self {
+            Sketches::Narrow(s) => s.iter().map(widen).collect(),
+            Sketches::Wide(s) => s.clone(),
+        }
+    }
+}
+
+/// Equal when they hold the same counts, whatever their width.
+impl PartialEq for Sketches {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Sketches::Narrow(a), Sketches::Narrow(b)) => a == b,
+            (Sketches::Wide(a), Sketches::Wide(b)) => a == b,
+            _ => self.wide() == other.wide(),
+        }
+    }
+}
+
+fn widen(narrow: &Sketch<u32>) -> Sketch<u64> {
+    let mut wide = Sketch::new();
+    wide.merge(narrow);
+    wide
 }
 
 fn add_counts(into: &mut [u64], from: &[u64]) {
@@ -211,7 +290,7 @@ impl Summary {
         for i in 0..stats.years {
             let (min, max) = (stats.value_min[i], stats.value_max[i]);
             let quantiles = VALUE_QUANTILES.map(|q| {
-                let v = stats.sketches[i].quantile(q).expect("every path records every year");
+                let v = stats.sketches.quantile(i, q).expect("every path records every year");
                 v.clamp(min, max)
             });
             trajectory.push(TrajectoryRow {
@@ -251,5 +330,57 @@ impl Summary {
             trajectory,
             shocks,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two years of sketches, `n` values each from `first` on.
+    fn sketches(first: u32, n: u32) -> Vec<Sketch<u32>> {
+        (0..2)
+            .map(|year| {
+                let mut s = Sketch::new();
+                (first..first + n).for_each(|i| s.add(f64::from(i) * (1.0 + f64::from(year))));
+                s
+            })
+            .collect()
+    }
+
+    /// Narrow totals take a worker's sketches over, add more while they fit, widen when they
+    /// might not, and give the same quantiles and equality either way.
+    #[test]
+    fn sketches_stay_narrow_while_they_fit_and_widen_after() {
+        let (a, b, c) = (sketches(1, 500), sketches(300, 700), sketches(2_000, 100));
+        let mut stats = Stats::new(2, 0);
+        stats.adopt_sketches(a.clone());
+        assert!(matches!(&stats.sketches, Sketches::Narrow(s) if *s == a), "taken over as they were");
+        stats.adopt_sketches(b.clone());
+        assert!(matches!(stats.sketches, Sketches::Narrow(_)));
+        // Past the limit (here 1,250 values a year), the next merge widens first.
+        let mut narrow = stats.sketches.clone();
+        stats.sketches.merge_within(&c, 1_250);
+        assert!(matches!(stats.sketches, Sketches::Wide(_)));
+        narrow.merge(&c);
+        assert!(matches!(narrow, Sketches::Narrow(_)));
+        assert_eq!(stats.sketches, narrow, "the same counts, whatever the width");
+        let mut all = Sketches::Wide(vec![Sketch::new(), Sketch::new()]);
+        for part in [&a, &b, &c] {
+            all.merge(part);
+        }
+        assert_eq!(all, narrow);
+        for i in 0..2 {
+            for q in [0.0, 0.05, 0.5, 0.95, 1.0] {
+                assert_eq!(stats.sketches.quantile(i, q), all.quantile(i, q), "year {i}, q {q}");
+            }
+        }
+        // Stats merged with stats, narrow into wide and wide into narrow.
+        let mut wide_total = stats.clone();
+        let mut narrow_total = Stats::new(2, 0);
+        narrow_total.adopt_sketches(a);
+        wide_total.merge(&narrow_total);
+        narrow_total.merge(&stats);
+        assert_eq!(wide_total.sketches, narrow_total.sketches);
     }
 }
