@@ -306,7 +306,17 @@ fn finish_avx2(
         let bit = _mm256_setr_epi64x(1, 2, 4, 8);
         _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(i64::from(mask)), bit), bit)
     };
-    let [mut s0, mut s1, mut s2, mut s3] = *s;
+    // One step of every lane's generator: its output, and the state after it.
+    let advance = |state: [__m256i; 4]| {
+        let [mut s0, mut s1, mut s2, mut s3] = state;
+        let word = step!(s0, s1, s2, s3);
+        (word, [s0, s1, s2, s3])
+    };
+    // `new` in the lanes of `mask`, `old` in the others: only those lanes' generators move.
+    let blend = |old: [__m256i; 4], new: [__m256i; 4], mask: __m256i| {
+        [0, 1, 2, 3].map(|w| _mm256_blendv_epi8(old[w], new[w], mask))
+    };
+    let mut state = *s;
     // The lanes still without their draw; their `x` came from their word in `bits`.
     let mut missed = !accept & 0b1111;
     loop {
@@ -316,14 +326,11 @@ fn finish_avx2(
         let tails = missed & _mm256_movemask_pd(_mm256_castsi256_pd(strip_zero));
         if tails != 0 {
             let (first, mut xs) = (words(bits), floats(x));
-            let now = [words(s0), words(s1), words(s2), words(s3)];
+            let now = state.map(words);
             for lane in (0..LANES).filter(|&lane| tails & (1 << lane) != 0) {
                 let mut rng = LaneRng(now.map(|w| w[lane]));
                 xs[lane] = finish(&mut rng, first[lane]);
-                let only_lane = lanes(1 << lane);
-                let put = |v, word: u64| _mm256_blendv_epi8(v, _mm256_set1_epi64x(word as i64), only_lane);
-                let [w0, w1, w2, w3] = rng.0;
-                (s0, s1, s2, s3) = (put(s0, w0), put(s1, w1), put(s2, w2), put(s3, w3));
+                state = blend(state, rng.0.map(|word| _mm256_set1_epi64x(word as i64)), lanes(1 << lane));
             }
             x = vector(xs);
             missed &= !tails;
@@ -335,14 +342,8 @@ fn finish_avx2(
         // `random::<f64>()`: the top 53 bits times 2^-53, converted exactly in two halves), and
         // the test `F[i + 1] + (F[i] - F[i + 1]) r < exp(-x * x / 2)`.
         let take = lanes(missed);
-        let (mut n0, mut n1, mut n2, mut n3) = (s0, s1, s2, s3);
-        let word = step!(n0, n1, n2, n3);
-        (s0, s1, s2, s3) = (
-            _mm256_blendv_epi8(s0, n0, take),
-            _mm256_blendv_epi8(s1, n1, take),
-            _mm256_blendv_epi8(s2, n2, take),
-            _mm256_blendv_epi8(s3, n3, take),
-        );
+        let (word, next) = advance(state);
+        state = blend(state, next, take);
         let top = _mm256_srli_epi64::<11>(word);
         let exponent_bits = |e: i64| _mm256_set1_epi64x(e << 52);
         let high = _mm256_sub_pd(
@@ -362,17 +363,11 @@ fn finish_avx2(
         // Meanwhile, the draw a rejected wedge goes on to (rand_distr starts afresh with a new
         // word, a new fast path), taken for every missed lane and kept for the rejected ones,
         // so that it need not wait for the test.
-        let (mut m0, mut m1, mut m2, mut m3) = (s0, s1, s2, s3);
-        let next_word = step!(m0, m1, m2, m3);
+        let (next_word, after) = advance(state);
         let (fresh, fresh_accept) = fast_path!(next_word);
         let under = under_density(point, exponent);
         let rejected = _mm256_andnot_si256(_mm256_castpd_si256(under), take);
-        (s0, s1, s2, s3) = (
-            _mm256_blendv_epi8(s0, m0, rejected),
-            _mm256_blendv_epi8(s1, m1, rejected),
-            _mm256_blendv_epi8(s2, m2, rejected),
-            _mm256_blendv_epi8(s3, m3, rejected),
-        );
+        state = blend(state, after, rejected);
         x = _mm256_blendv_pd(x, fresh, _mm256_castsi256_pd(rejected));
         bits = _mm256_blendv_epi8(bits, next_word, rejected);
         missed = _mm256_movemask_pd(_mm256_castsi256_pd(rejected)) & !fresh_accept;
@@ -380,7 +375,7 @@ fn finish_avx2(
             break;
         }
     }
-    *s = [s0, s1, s2, s3];
+    *s = state;
     x
 }
 
