@@ -8,13 +8,12 @@
 //! [`crate::streams`]), so a path's draws do not depend on its batch either.
 //!
 //! Within a batch, paths are simulated four at a time in lockstep: their normals drawn together
-//! ([`crate::normals`]), their shocks' start decisions drawn together and their occurrences
-//! found in a fixed number of branch-free rounds where a shock can occur only a few times, each
-//! occurrence writing two years whatever its length ([`Effects`]), their levels walked as one
-//! vector of four (AVX2 and FMA where the CPU has them, the same bits either way), and their
-//! values buffered year-major in blocks of 4096 paths so that each year's figures and sketch
-//! are then taken in passes over a contiguous slice. Memory is a few blocks per thread,
-//! whatever the number of runs.
+//! ([`crate::normals`]), their shocks' start decisions drawn together (a whole window at once
+//! where a shock can occur only a few times), each occurrence writing two years whatever its
+//! length ([`Effects`]), their levels walked as one vector of four (AVX2 and FMA where the CPU
+//! has them, the same bits either way), and their values buffered year-major in blocks of 4096
+//! paths so that each year's figures and sketch are then taken in passes over a contiguous
+//! slice. Memory is a few blocks per thread, whatever the number of runs.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -824,10 +823,11 @@ impl Plan {
 
     /// [`Plan::shock_effects`] for one shock of lane `lane`, given its start decisions `mask`,
     /// when its years all lie in the first chunk of 64 and it can occur at most `shock.rounds`
-    /// times: that many rounds, each finding the next start and writing what it does, the same
-    /// as the general loop but with no branch on what was drawn, so that the processor never
-    /// mispredicts a random event. A round that finds no start writes to the spare year
-    /// `years + 1` of `effects`, which the walk never reads, and records nothing.
+    /// times: the general loop's work with every start decision already drawn, at most that
+    /// many rounds, each finding the next start and writing what it does, until a round finds
+    /// none. (Running all `shock.rounds` rounds whatever was drawn, with no branch on it, was
+    /// 5% slower on the bench scenario: the compiler made branches of most of its selects, and
+    /// the rounds after the last occurrence were work for nothing.)
     #[inline(always)]
     fn occurrences_in_rounds<const L: usize>(
         &self,
@@ -840,33 +840,33 @@ impl Plan {
     ) {
         let years = self.years;
         let at = |j: u32| (j as usize - 1) * L + lane;
-        // The first year the next occurrence may start: at most 64, as `years < 64`.
+        // The first year the next occurrence may start: at most `years`, as `years < 64`.
         let mut from = shock.first_k;
         for _ in 0..shock.rounds {
-            let ahead = mask & u64::MAX.checked_shl(from).unwrap_or(0);
-            let happened = ahead != 0;
-            let k = if happened { ahead.trailing_zeros() } else { years + 1 };
+            let ahead = mask & (u64::MAX << from);
+            if ahead == 0 {
+                break;
+            }
+            let k = ahead.trailing_zeros();
             let last = match shock.duration {
                 Duration::Years(d) => k.saturating_add(d - 1).min(years),
                 Duration::Between { min, max } => k.saturating_add(stream.duration_draw(k, min, max) - 1).min(years),
                 Duration::Permanent => years,
             };
-            stats.record_occurrence_if(happened, shock.index, k.min(years) as usize, last as usize);
-            let after = if happened && last < years { at(last + 1) } else { at(years + 1) };
-            // What a round writes to the spare year it computes from the clean year `years + 2`
-            // (never written), not from the spare year itself: so the rounds that find nothing
-            // do not make a chain of loads each waiting for the store before it (3-5% faster on
-            // the bench scenario).
-            let clean = at(years + 2);
-            let start_from = if happened { at(k) } else { clean };
-            let after_from = if happened && last < years { after } else { clean };
-            effects.factor[at(k)] = effects.factor[start_from] * shock.start_factor;
-            effects.factor[after] = effects.factor[after_from] * shock.recovery_factor;
+            stats.record_occurrence(shock.index, k as usize, last as usize);
+            effects.factor[at(k)] *= shock.start_factor;
             if let SpanKind::Bit(bit) = shock.span {
-                effects.toggles[at(k)] = effects.toggles[start_from] ^ bit;
-                effects.toggles[after] = effects.toggles[after_from] ^ bit;
+                effects.toggles[at(k)] ^= bit;
             }
-            from = if happened { last + 1 } else { 64 };
+            if last == years {
+                break;
+            }
+            // A new occurrence may start the year after this one's last active year.
+            effects.factor[at(last + 1)] *= shock.recovery_factor;
+            if let SpanKind::Bit(bit) = shock.span {
+                effects.toggles[at(last + 1)] ^= bit;
+            }
+            from = last + 1;
         }
     }
 
@@ -1103,8 +1103,7 @@ impl Scratch {
             // And room for a group's rows to start anywhere in the block (see `walk4_avx2`).
             values: vec![0.0; years * VALUES_STRIDE + BLOCK_PATHS],
             gross: vec![0.0; years * LANES],
-            // And a spare year and a clean one, for [`Plan::occurrences_in_rounds`].
-            effects: Effects::new((years + 2) * LANES),
+            effects: Effects::new(years * LANES),
         }
     }
 }

@@ -62,14 +62,8 @@ impl Stats {
     /// Records an occurrence of shock `shock` active from simulated year `first` to `last`.
     #[inline]
     pub(crate) fn record_occurrence(&mut self, shock: usize, first: usize, last: usize) {
-        self.record_occurrence_if(true, shock, first, last);
-    }
-
-    /// [`Stats::record_occurrence`] when `happened`; otherwise nothing (branch-free).
-    #[inline]
-    pub(crate) fn record_occurrence_if(&mut self, happened: bool, shock: usize, first: usize, last: usize) {
-        self.started[(first - 1) * self.shocks + shock] += u64::from(happened);
-        self.ended[(last - 1) * self.shocks + shock] += u64::from(happened);
+        self.started[(first - 1) * self.shocks + shock] += 1;
+        self.ended[(last - 1) * self.shocks + shock] += 1;
     }
 
     /// Records the smallest and largest of several paths' values `V(y)` in simulated year `k`,
