@@ -781,7 +781,7 @@ impl Plan {
             }
             let duration = match shock.duration {
                 Duration::Years(d) => d,
-                Duration::Between { min, max } => stream.duration_draw(k, min, max),
+                Duration::Between { min, max } => stream.duration_draw(count, min, max),
                 Duration::Permanent => years - k + 1,
             };
             let last = k.saturating_add(duration - 1).min(years);
@@ -827,7 +827,9 @@ impl Plan {
     /// many rounds, each finding the next start and writing what it does, until a round finds
     /// none. (Running all `shock.rounds` rounds whatever was drawn, with no branch on it, was
     /// 5% slower on the bench scenario: the compiler made branches of most of its selects, and
-    /// the rounds after the last occurrence were work for nothing.)
+    /// the rounds after the last occurrence were work for nothing.) A round's duration is drawn
+    /// by its number, not its start year ([`ShockStream::duration_draw`]), so the processor
+    /// draws it while the round before is still finding its start (4% faster).
     #[inline(always)]
     fn occurrences_in_rounds<const L: usize>(
         &self,
@@ -842,7 +844,7 @@ impl Plan {
         let at = |j: u32| (j as usize - 1) * L + lane;
         // The first year the next occurrence may start: at most `years`, as `years < 64`.
         let mut from = shock.first_k;
-        for _ in 0..shock.rounds {
+        for round in 0..shock.rounds {
             let ahead = mask & (u64::MAX << from);
             if ahead == 0 {
                 break;
@@ -850,7 +852,9 @@ impl Plan {
             let k = ahead.trailing_zeros();
             let last = match shock.duration {
                 Duration::Years(d) => k.saturating_add(d - 1).min(years),
-                Duration::Between { min, max } => k.saturating_add(stream.duration_draw(k, min, max) - 1).min(years),
+                Duration::Between { min, max } => {
+                    k.saturating_add(stream.duration_draw(round, min, max) - 1).min(years)
+                }
                 Duration::Permanent => years,
             };
             stats.record_occurrence(shock.index, k as usize, last as usize);

@@ -11,9 +11,12 @@
 //!   multiply per output) started at a state keyed by `(seed, shock name, path)`. Start
 //!   decisions come 64 years at a time: year `k` of chunk `c = k / 64` is bit column `k % 64`
 //!   of outputs `2 (64 c + j)`, read as the binary digits of a uniform compared with the
-//!   probability's (see [`ShockStream::start_mask`]); the duration draw of an occurrence
-//!   starting in year `k` is output `2k + 1`. A year's decision depends on its column alone, so
-//!   what the engine does not need (years when a shock cannot start) shifts nothing.
+//!   probability's (see [`ShockStream::start_mask`]); the duration of the path's `j`-th
+//!   occurrence of the shock (`j = 0, 1, ..`) is drawn from output `2j + 1`. A year's decision
+//!   depends on its column alone, so what the engine does not need (years when a shock cannot
+//!   start) shifts nothing. (Durations go by the occurrence's number rather than its start year
+//!   so that the engine can draw one before it knows when the occurrence starts: see
+//!   `Plan::occurrences_in_rounds` in src/engine.rs.)
 //!
 //! So two scenarios run with the same seed share every draw where they share structure (the
 //! same growth distribution; shocks with the same name): comparisons use common random numbers.
@@ -181,12 +184,13 @@ impl ShockStream {
         self.start_mask(k, k, digits) >> (k % 64) & 1 == 1
     }
 
-    /// A whole number uniform in `min..=max` for an occurrence starting in simulated year `k`
-    /// (multiply-shift; its bias is below 2^-32 for any span a scenario can give).
+    /// A whole number uniform in `min..=max`, the duration of the path's occurrence number
+    /// `occurrence` (from 0) of the shock (multiply-shift; its bias is below 2^-32 for any span
+    /// a scenario can give).
     #[inline(always)]
-    pub fn duration_draw(self, k: u32, min: u32, max: u32) -> u32 {
+    pub fn duration_draw(self, occurrence: u32, min: u32, max: u32) -> u32 {
         let span = u64::from(max - min) + 1;
-        let x = self.output(2 * u64::from(k) + 1);
+        let x = self.output(2 * u64::from(occurrence) + 1);
         min + ((u128::from(x) * u128::from(span)) >> 64) as u32
     }
 }
@@ -284,8 +288,8 @@ mod tests {
     fn duration_draws_are_uniform() {
         let stream = StreamKey::new(1, "shock").shock_stream(PathKey::new(0));
         let mut counts = [0u32; 3];
-        for k in 0..30_000 {
-            counts[(stream.duration_draw(k, 1, 3) - 1) as usize] += 1;
+        for occurrence in 0..30_000 {
+            counts[(stream.duration_draw(occurrence, 1, 3) - 1) as usize] += 1;
         }
         // Each count is Binomial(30000, 1/3): sd 81.6; allow 5 sd.
         assert!(counts.iter().all(|&c| (f64::from(c) - 10_000.0).abs() < 5.0 * 81.65), "{counts:?}");
