@@ -88,7 +88,7 @@ impl NormalLanes {
     pub fn fill(&mut self, out: &mut [f64]) {
         debug_assert!(out.len().is_multiple_of(LANES), "fill: length {} is not a multiple of {LANES}", out.len());
         #[cfg(target_arch = "x86_64")]
-        if crate::fastexp::avx2_fma() {
+        if fastexp::avx2_fma() {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             unsafe { fill_avx2(&mut self.s, out) };
             return;

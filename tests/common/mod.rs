@@ -13,7 +13,7 @@ pub const RUNS: u64 = 20_000;
 /// last batch is a partial one.
 pub const RUNS_DETERMINISM: u64 = 40_000;
 /// The engine's batch size (paths per batch), SPEC-independent but relevant to determinism.
-pub const BATCH_PATHS: u64 = 8_192;
+pub use tradesim::engine::BATCH_PATHS;
 /// A seed other than the default, for tests that do not care which.
 pub const SEED: u64 = 7;
 /// The defaults of SPEC §4.
