@@ -361,23 +361,62 @@ const MAX_ROUNDS: u32 = 4;
 enum SpanKind {
     /// It neither changes growth nor caps the level: only its start and recovery matter.
     None,
-    /// One of the first [`SPAN_BITS`] shocks that do: this bit of [`Effects::toggles`].
-    Bit(u64),
+    /// One of the first [`MAX_SPANS`] shocks that do: this toggle of [`Effects::toggles`]
+    /// ([`span_toggle`]).
+    Toggled(u64),
     /// Any further one: its growth change and cap are written into every active year.
     Written,
 }
 
-/// How many shocks' active years are tracked as bits ([`Effects::toggles`]).
-const SPAN_BITS: usize = 64;
+/// How many shocks' active years are tracked as toggles ([`Effects::toggles`]): the walk looks
+/// up the growth change and cap of each set of them that can be active at once in a table
+/// ([`SpanTable`]) of `2^MAX_SPANS` entries, four in a 256-bit vector.
+const MAX_SPANS: usize = 4;
 
-/// A shock tracked as a bit of [`Effects::toggles`], as the walk applies it in the years it
-/// is active: its growth change (SPEC §2 step 5) and its cap (step 7; [`LEVEL_CEILING`] when
-/// it has none).
-#[derive(Clone, Copy)]
-struct Span {
-    bit: u64,
-    growth_change: f64,
-    cap: f64,
+/// The set of spans active in a year, as the walk keeps it: `c` (bit `s` set when span `s` is
+/// active) as the two 32-bit indices `2c` (low half) and `2c + 1` (high half) of the table
+/// entry `c`'s halves, so that `vpermd` looks up four lanes' entries at once with no
+/// arithmetic on the set. No span active: `c = 0`.
+const NO_SPAN_ACTIVE: u64 = 1 << 32;
+
+/// What an occurrence of span `s` XORs into [`Effects::toggles`] where it starts and after it
+/// ends: bit `s` of `c`, in both halves of [`NO_SPAN_ACTIVE`]'s form.
+fn span_toggle(s: usize) -> u64 {
+    (2 << s) * (1 + (1 << 32))
+}
+
+/// The set of spans `c` of an active set in [`NO_SPAN_ACTIVE`]'s form.
+#[inline(always)]
+fn active_set(active: u64) -> usize {
+    (active as u32 >> 1) as usize
+}
+
+/// The growth change (SPEC §2 step 5) and cap (step 7; [`LEVEL_CEILING`] when none) that each set
+/// of active spans `c` applies: the spans' growth changes added up in file order from `0.0` (an
+/// inactive span adds `0.0`), and the smallest of their caps. At least four entries (the sets
+/// repeat), so that the AVX2 walk loads whole vectors.
+struct SpanTable {
+    spans: usize,
+    change: Vec<f64>,
+    cap: Vec<f64>,
+}
+
+impl SpanTable {
+    /// The table of `spans`, (growth change, cap) in file order.
+    fn new(spans: &[(f64, f64)]) -> Self {
+        let sets = 1usize << spans.len();
+        let entry = |c: usize| {
+            let on = |s: usize| (c % sets) >> s & 1 == 1;
+            let change = spans.iter().enumerate().fold(0.0, |sum, (s, &(g, _))| sum + if on(s) { g } else { 0.0 });
+            let cap = spans
+                .iter()
+                .enumerate()
+                .fold(LEVEL_CEILING, |low: f64, (s, &(_, cap))| low.min(if on(s) { cap } else { LEVEL_CEILING }));
+            (change, cap)
+        };
+        let (change, cap) = (0..sets.max(LANES)).map(entry).unzip();
+        SpanTable { spans: spans.len(), change, cap }
+    }
 }
 
 /// The per-year effects of all shocks (SPEC §2 steps 5–7) on a group of `L` paths, indexed
@@ -385,10 +424,10 @@ struct Span {
 ///
 /// An occurrence writes two years whatever its length: its start and the year after its last.
 /// There it multiplies the level factor (the level change, then the recovery), and flips its
-/// shock's bit in `toggles`, so that XOR-ing the toggles year by year gives the set of shocks
-/// active in each year ([`Plan::spans`] turns it into a growth change and a cap). Only shocks
-/// past the first [`SPAN_BITS`] that change growth or cap the level write every active year,
-/// into `growth_change` and `cap`.
+/// shock's toggle in `toggles`, so that XOR-ing the toggles year by year gives the set of shocks
+/// active in each year ([`Plan::spans`] has its growth change and cap). Only shocks past the
+/// first [`MAX_SPANS`] that change growth or cap the level write every active year, into
+/// `growth_change` and `cap`.
 struct Effects {
     factor: Vec<f64>,
     toggles: Vec<u64>,
@@ -428,9 +467,9 @@ struct Plan {
     target: f64,
     growth_key: StreamKey,
     shocks: Vec<ShockPlan>,
-    /// The shocks tracked as bits of [`Effects::toggles`], in file order (the order in which
-    /// their growth changes are added up).
-    spans: Vec<Span>,
+    /// The shocks tracked as toggles of [`Effects::toggles`], in file order (the order in which
+    /// their growth changes are added up), as a table of what each set of them does.
+    spans: SpanTable,
     /// Whether any shock is [`SpanKind::Written`].
     written: bool,
 }
@@ -450,10 +489,10 @@ impl Plan {
                 let (first_k, last_k) = ((s.first_year() - base_year) as u32, (s.last_year() - base_year) as u32);
                 let span = if s.probability() <= 0.0 || (s.growth_change() == 0.0 && cap.is_infinite()) {
                     SpanKind::None
-                } else if spans.len() < SPAN_BITS && !general_only {
-                    let bit = 1 << spans.len();
-                    spans.push(Span { bit, growth_change: s.growth_change(), cap: cap.min(LEVEL_CEILING) });
-                    SpanKind::Bit(bit)
+                } else if spans.len() < MAX_SPANS && !general_only {
+                    let toggle = span_toggle(spans.len());
+                    spans.push((s.growth_change(), cap.min(LEVEL_CEILING)));
+                    SpanKind::Toggled(toggle)
                 } else {
                     SpanKind::Written
                 };
@@ -498,7 +537,7 @@ impl Plan {
             growth_key: StreamKey::new(seed, "growth"),
             written: shocks.iter().any(|s| s.span == SpanKind::Written),
             shocks,
-            spans,
+            spans: SpanTable::new(&spans),
         }
     }
 
@@ -799,10 +838,10 @@ impl Plan {
             }
             match shock.span {
                 SpanKind::None => {}
-                SpanKind::Bit(bit) => {
-                    effects.toggles[at(k)] ^= bit;
+                SpanKind::Toggled(toggle) => {
+                    effects.toggles[at(k)] ^= toggle;
                     if last < years {
-                        effects.toggles[at(last + 1)] ^= bit;
+                        effects.toggles[at(last + 1)] ^= toggle;
                     }
                 }
                 SpanKind::Written => {
@@ -863,16 +902,16 @@ impl Plan {
             };
             stats.record_occurrence(shock.index, k as usize, last as usize);
             effects.factor[at(k)] *= shock.start_factor;
-            if let SpanKind::Bit(bit) = shock.span {
-                effects.toggles[at(k)] ^= bit;
+            if let SpanKind::Toggled(toggle) = shock.span {
+                effects.toggles[at(k)] ^= toggle;
             }
             if last == years {
                 break;
             }
             // A new occurrence may start the year after this one's last active year.
             effects.factor[at(last + 1)] *= shock.recovery_factor;
-            if let SpanKind::Bit(bit) = shock.span {
-                effects.toggles[at(last + 1)] ^= bit;
+            if let SpanKind::Toggled(toggle) = shock.span {
+                effects.toggles[at(last + 1)] ^= toggle;
             }
             from = last + 1;
         }
@@ -894,24 +933,19 @@ impl Plan {
         let target = self.target;
         #[cfg(target_arch = "x86_64")]
         if AVX2 && L == LANES && !self.written {
-            // The spans as an array of known length, so that the loop over them unrolls and
-            // their constants stay out of the loop over years; the portable code for more, and
-            // for shocks of `SpanKind::Written`, which the AVX2 code does not read.
-            let spans = &self.spans[..];
+            // The span table in as many vectors as it has entries: 0 when no shock has a span
+            // (or no shock at all), so that nothing is looked up. (The AVX2 code does not read
+            // the written growth changes and caps of `SpanKind::Written`: the portable code has
+            // them.)
             // SAFETY (each call): `AVX2` is true only in `run_batch_avx2`, called once AVX2 was
             // detected.
-            // (Without effects, the spans are not read.)
-            let walked = match if effects.is_some() { spans.len() } else { 0 } {
-                0 => Some(unsafe { walk4_avx2::<0>(self, effects, &[], gross, values) }),
-                1 => Some(unsafe { walk4_avx2::<1>(self, effects, fixed(spans), gross, values) }),
-                2 => Some(unsafe { walk4_avx2::<2>(self, effects, fixed(spans), gross, values) }),
-                3 => Some(unsafe { walk4_avx2::<3>(self, effects, fixed(spans), gross, values) }),
-                4 => Some(unsafe { walk4_avx2::<4>(self, effects, fixed(spans), gross, values) }),
-                _ => None,
+            let (peak, below) = match if effects.is_some() { self.spans.spans } else { 0 } {
+                0 => unsafe { walk4_avx2::<0>(self, effects, gross, values) },
+                1 | 2 => unsafe { walk4_avx2::<1>(self, effects, gross, values) },
+                3 => unsafe { walk4_avx2::<2>(self, effects, gross, values) },
+                _ => unsafe { walk4_avx2::<4>(self, effects, gross, values) },
             };
-            if let Some((peak, below)) = walked {
-                return std::array::from_fn(|lane| self.first_passage(peak[lane], below[lane]));
-            }
+            return std::array::from_fn(|lane| self.first_passage(peak[lane], below[lane]));
         }
         let mut value = [self.base_value; L];
         let mut peak = [self.base_value; L];
@@ -924,8 +958,8 @@ impl Plan {
         // One year of L lanes; arrays of exactly L, so the lane loop has no bounds checks and
         // becomes vector code.
         let (none, one, ceiling) = ([0.0; L], [1.0; L], [LEVEL_CEILING; L]);
-        // The shocks of `self.spans` active in the year, as bits.
-        let mut active = [0u64; L];
+        // The shocks of `self.spans` active in the year ([`NO_SPAN_ACTIVE`]'s form).
+        let mut active = [NO_SPAN_ACTIVE; L];
         for index in 0..years {
             let at = index * L..(index + 1) * L;
             let (g, change, factor, cap): (&[f64; L], &[f64; L], &[f64; L], &[f64; L]) = match effects {
@@ -944,13 +978,9 @@ impl Plan {
                 for (active, toggles) in active.iter_mut().zip(&e.toggles[index * L..][..L]) {
                     *active ^= toggles;
                 }
-                for span in &self.spans {
-                    for lane in 0..L {
-                        let on = active[lane] & span.bit != 0;
-                        span_change[lane] += if on { span.growth_change } else { 0.0 };
-                        let cap = if on { span.cap } else { LEVEL_CEILING };
-                        span_cap[lane] = if span_cap[lane] < cap { span_cap[lane] } else { cap };
-                    }
+                for lane in 0..L {
+                    let set = active_set(active[lane]);
+                    (span_change[lane], span_cap[lane]) = (self.spans.change[set], self.spans.cap[set]);
                 }
             }
             for lane in 0..L {
@@ -1010,22 +1040,15 @@ fn year_figures4_avx2(
     store(above, count);
 }
 
-/// `spans` as an array of length `N` (which must be its length).
-#[cfg(target_arch = "x86_64")]
-fn fixed<const N: usize>(spans: &[Span]) -> &[Span; N] {
-    spans.try_into().expect("N spans")
-}
-
 /// [`Plan::walk`] for four lanes in 256-bit vectors: the same operations in the same order
 /// (`max`/`min` are the walk's selects: `vmaxpd(a, b)` is `a > b ? a : b`), so the same bits.
-/// `spans` are all of `plan.spans`, and no shock is [`SpanKind::Written`] (there are at most
-/// [`SPAN_BITS`] spans). Returns the lanes' peaks and years below the target.
+/// No shock is [`SpanKind::Written`], and `plan.spans`' table fills `R` vectors (0: no spans,
+/// nothing looked up; 1, 2 or 4). Returns the lanes' peaks and years below the target.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn walk4_avx2<const N: usize>(
+fn walk4_avx2<const R: usize>(
     plan: &Plan,
     effects: Option<&Effects>,
-    spans: &[Span; N],
     gross: &[f64],
     values: &mut [f64],
 ) -> ([f64; LANES], [f64; LANES]) {
@@ -1059,23 +1082,34 @@ fn walk4_avx2<const N: usize>(
         }
         Some(e) => {
             let effects = e.factor.chunks_exact(LANES).zip(e.toggles.chunks_exact(LANES));
-            // The shocks of `spans` active in the year, as bits.
-            let mut active = _mm256_setzero_si256();
+            // The table's vectors, and the shocks of `spans` active in the year
+            // ([`NO_SPAN_ACTIVE`]'s form: four lanes' 32-bit indices into a vector of entries).
+            let vectors = |table: &[f64]| -> [__m256i; R] {
+                std::array::from_fn(|i| _mm256_castpd_si256(load(&table[LANES * i..][..LANES])))
+            };
+            let (changes, caps) = (vectors(&plan.spans.change), vectors(&plan.spans.cap));
+            let mut active = _mm256_set1_epi64x(NO_SPAN_ACTIVE as i64);
             for ((g, (factor, toggles)), row) in gross.chunks_exact(LANES).zip(effects).zip(rows) {
                 let toggles: &[u64; LANES] = toggles.try_into().expect("four lanes");
                 // SAFETY: reads the four elements of `toggles`.
                 active = _mm256_xor_si256(active, unsafe { _mm256_loadu_si256(toggles.as_ptr().cast()) });
-                // The growth change and cap of the active spans, in file order. (The portable
-                // code also adds the written growth changes, here all 0, to a sum that is never
-                // -0, and takes the smaller of the cap and the written caps, here the ceiling:
-                // the same bits.)
-                let (mut change, mut cap) = (_mm256_setzero_pd(), ceiling);
-                for span in spans {
-                    let bit = _mm256_set1_epi64x(span.bit as i64);
-                    let on = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(active, bit), bit));
-                    change = _mm256_add_pd(change, _mm256_and_pd(on, _mm256_set1_pd(span.growth_change)));
-                    cap = _mm256_min_pd(cap, _mm256_blendv_pd(ceiling, _mm256_set1_pd(span.cap), on));
-                }
+                // The growth change and cap of the active spans, looked up: entry `c % 4` of each
+                // vector, then, for a table of more than one vector, the vector that holds entry
+                // `c` (bit 2 of `c`, then bit 3, moved to where `blendv` reads them: bits 35 and
+                // 36 of the index in `active`, the high half's bits 3 and 4).
+                let lookup = |table: &[__m256i; R]| -> __m256d {
+                    let entry = |i: usize| _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(table[i], active));
+                    let pick = |a: __m256d, b: __m256d, bit: __m256i| _mm256_blendv_pd(a, b, _mm256_castsi256_pd(bit));
+                    let (bit2, bit3) = (_mm256_slli_epi64::<28>(active), _mm256_slli_epi64::<27>(active));
+                    match R {
+                        0 => unreachable!("no lookups without spans"),
+                        1 => entry(0),
+                        2 => pick(entry(0), entry(1), bit2),
+                        _ => pick(pick(entry(0), entry(1), bit2), pick(entry(2), entry(3), bit2), bit3),
+                    }
+                };
+                let (change, cap) =
+                    if R == 0 { (_mm256_setzero_pd(), ceiling) } else { (lookup(&changes), lookup(&caps)) };
                 let g = _mm256_add_pd(load(g), change);
                 let next = _mm256_mul_pd(_mm256_mul_pd(value, _mm256_max_pd(g, gross_floor)), load(factor));
                 value = year(_mm256_min_pd(next, cap), row);
@@ -1147,7 +1181,7 @@ mod tests {
         }
     }
 
-    /// The fast ways of drawing and writing occurrences (in rounds; as bits of the toggles)
+    /// The fast ways of drawing and writing occurrences (in rounds; as toggles)
     /// give the same statistics, bit for bit, as the general way, for shocks that overlap,
     /// follow one another, change growth and cap the level: with 4 spans (the AVX2 walk, where
     /// the CPU has it) and with 5 (the portable walk). (As above, other tests may see the
