@@ -29,7 +29,7 @@ use crate::normals::{self, NormalLanes};
 use crate::scenario::Scenario;
 use crate::shock::Duration;
 use crate::sketch::Sketch;
-use crate::stats::Stats;
+use crate::stats::{Occurrences, Stats};
 use crate::streams::{self, PathKey, ShockStream, StreamKey};
 
 /// Paths per batch: the unit of merging. Fixed, so results never depend on the thread count.
@@ -772,6 +772,7 @@ impl Plan {
             }
             let streams =
                 paths.map(|path| if shock.draws { shock.key.shock_stream(path) } else { ShockStream::default() });
+            let counts = &mut stats.occurrences_of(shock.index);
             if shock.rounds > 0 {
                 let masks = if shock.start_draws {
                     ShockStream::start_masks(streams, shock.first_k, shock.last_k, shock.digits)
@@ -780,11 +781,11 @@ impl Plan {
                     [streams::year_bits(shock.first_k, shock.last_k); L]
                 };
                 for lane in 0..L {
-                    self.occurrences_in_rounds::<L>(shock, streams[lane], masks[lane], lane, effects, stats);
+                    self.occurrences_in_rounds::<L>(shock, streams[lane], masks[lane], lane, effects, counts);
                 }
             } else {
                 for (lane, &stream) in streams.iter().enumerate() {
-                    self.occurrences::<L>(shock, stream, lane, effects, stats);
+                    self.occurrences::<L>(shock, stream, lane, effects, counts);
                 }
             }
         }
@@ -800,7 +801,7 @@ impl Plan {
         stream: ShockStream,
         lane: usize,
         effects: &mut Effects,
-        stats: &mut Stats,
+        counts: &mut Occurrences,
     ) {
         let years = self.years;
         let mut k = shock.first_k;
@@ -829,7 +830,7 @@ impl Plan {
             };
             let last = k.saturating_add(duration - 1).min(years);
             count += 1;
-            stats.record_occurrence(shock.index, k as usize, last as usize);
+            counts.record(k as usize, last as usize);
             // Effects of simulated year j sit at (j - 1) * L + lane.
             let at = |j: u32| (j as usize - 1) * L + lane;
             effects.factor[at(k)] *= shock.start_factor;
@@ -881,7 +882,7 @@ impl Plan {
         mask: u64,
         lane: usize,
         effects: &mut Effects,
-        stats: &mut Stats,
+        counts: &mut Occurrences,
     ) {
         let years = self.years;
         let at = |j: u32| (j as usize - 1) * L + lane;
@@ -900,7 +901,7 @@ impl Plan {
                 }
                 Duration::Permanent => years,
             };
-            stats.record_occurrence(shock.index, k as usize, last as usize);
+            counts.record(k as usize, last as usize);
             effects.factor[at(k)] *= shock.start_factor;
             if let SpanKind::Toggled(toggle) = shock.span {
                 effects.toggles[at(k)] ^= toggle;

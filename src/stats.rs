@@ -22,10 +22,25 @@ pub struct Stats {
     value_max: Vec<f64>,
     at_or_above: Vec<u64>,
     sketches: Sketches,
-    /// Occurrences started in / whose last active year is year `k`, index `(k - 1) * shocks +
-    /// shock`; the number active in year `k` is those started by `k` less those ended before it.
+    /// Occurrences started in / whose last active year is year `k`, index `shock * years + k -
+    /// 1`; the number active in year `k` is those started by `k` less those ended before it.
     started: Vec<u64>,
     ended: Vec<u64>,
+}
+
+/// The counts of one shock's occurrences by year ([`Stats::occurrences_of`]).
+pub(crate) struct Occurrences<'a> {
+    started: &'a mut [u64],
+    ended: &'a mut [u64],
+}
+
+impl Occurrences<'_> {
+    /// Records an occurrence active from simulated year `first` to `last`.
+    #[inline(always)]
+    pub(crate) fn record(&mut self, first: usize, last: usize) {
+        self.started[first - 1] += 1;
+        self.ended[last - 1] += 1;
+    }
 }
 
 impl Stats {
@@ -59,11 +74,13 @@ impl Stats {
         }
     }
 
-    /// Records an occurrence of shock `shock` active from simulated year `first` to `last`.
+    /// Where to record the occurrences of shock `shock`: the counts of those started in, and of
+    /// those whose last active year is, simulated year `k`, at index `k - 1` of each. (Taken
+    /// once for a shock's occurrences, so that recording one is an increment of each.)
     #[inline]
-    pub(crate) fn record_occurrence(&mut self, shock: usize, first: usize, last: usize) {
-        self.started[(first - 1) * self.shocks + shock] += 1;
-        self.ended[(last - 1) * self.shocks + shock] += 1;
+    pub(crate) fn occurrences_of(&mut self, shock: usize) -> Occurrences<'_> {
+        let cells = shock * self.years..(shock + 1) * self.years;
+        Occurrences { started: &mut self.started[cells.clone()], ended: &mut self.ended[cells] }
     }
 
     /// Records the smallest and largest of several paths' values `V(y)` in simulated year `k`,
@@ -299,7 +316,7 @@ impl Summary {
         let mut active = vec![0u64; stats.shocks];
         for i in 0..stats.years {
             for (s, shock) in scenario.shocks().iter().enumerate() {
-                let index = i * stats.shocks + s;
+                let index = s * stats.years + i;
                 active[s] += stats.started[index];
                 shocks.push(ShockRow {
                     year: year(i + 1),
