@@ -1182,6 +1182,33 @@ mod tests {
         }
     }
 
+    /// Any set of spans toggled on, in any order, reads back as that set, in the form `vpermd`
+    /// takes (32-bit indices `2c` and `2c + 1`); and the table holds each set's growth change,
+    /// added in file order, and smallest cap.
+    #[test]
+    fn toggled_spans_index_their_set_in_the_table() {
+        for c in 0..1usize << MAX_SPANS {
+            let active =
+                (0..MAX_SPANS).rev().filter(|s| c >> s & 1 == 1).fold(NO_SPAN_ACTIVE, |a, s| a ^ span_toggle(s));
+            assert_eq!(active_set(active), c);
+            assert_eq!((active as u32, (active >> 32) as u32), (2 * c as u32, 2 * c as u32 + 1));
+        }
+        let table = SpanTable::new(&[(0.1, LEVEL_CEILING), (0.2, 900.0), (-0.3, 500.0)]);
+        assert_eq!(table.change.len(), 8);
+        assert_eq!(table.change[0b000], 0.0);
+        assert_eq!(table.change[0b011], 0.0 + 0.1 + 0.2);
+        assert_eq!(table.change[0b111], 0.0 + 0.1 + 0.2 + -0.3);
+        assert_eq!(table.cap[0b001], LEVEL_CEILING);
+        assert_eq!(table.cap[0b010], 900.0);
+        assert_eq!(table.cap[0b110], 500.0);
+        // Fewer than four sets repeat, so that the AVX2 walk loads a whole vector.
+        let one = SpanTable::new(&[(0.05, 700.0)]);
+        assert_eq!(
+            (one.change, one.cap),
+            (vec![0.0, 0.05, 0.0, 0.05], vec![LEVEL_CEILING, 700.0, LEVEL_CEILING, 700.0])
+        );
+    }
+
     /// The fast ways of drawing and writing occurrences (in rounds; as toggles)
     /// give the same statistics, bit for bit, as the general way, for shocks that overlap,
     /// follow one another, change growth and cap the level: with 4 spans (the AVX2 walk, where
