@@ -15,19 +15,13 @@ use std::time::Duration;
 
 use common::{RUNS, SEED, THREADS, bench_scenario, group_name, pool};
 use criterion::measurement::Measurement;
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{BenchmarkId, Criterion};
 use tradesim::engine;
 use tradesim::stats::Summary;
 
 fn engine<M: Measurement>(c: &mut Criterion<M>) {
     let scenario = bench_scenario();
-    let mut group = c.benchmark_group(group_name("engine"));
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .throughput(Throughput::Elements(RUNS * u64::from(scenario.years())));
+    let mut group = common::group(c, "engine", 10, 4, RUNS * u64::from(scenario.years()));
     for threads in THREADS {
         let pool = pool(threads);
         group.bench_with_input(BenchmarkId::new("simulate", threads), &threads, |b, _| {

@@ -36,11 +36,10 @@ mod common;
 
 use std::hint::black_box;
 use std::ops::RangeInclusive;
-use std::time::Duration;
 
-use common::{RUNS, SEED, THREADS, bench_scenario, group_name, pool};
+use common::{RUNS, SEED, THREADS, bench_scenario, pool};
 use criterion::measurement::Measurement;
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{BenchmarkId, Criterion};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
@@ -152,13 +151,7 @@ impl Floor {
 
 fn floor<M: Measurement>(c: &mut Criterion<M>) {
     let scenario = bench_scenario();
-    let mut group = c.benchmark_group(group_name("floor"));
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .throughput(Throughput::Elements(RUNS * u64::from(scenario.years())));
+    let mut group = common::group(c, "floor", 10, 3, RUNS * u64::from(scenario.years()));
     for (name, starts) in
         [("every_year", Starts::EveryYear), ("in_window", Starts::InWindow), ("growth_only", Starts::None)]
     {

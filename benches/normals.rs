@@ -6,16 +6,15 @@
 //! is in normals. On a busy machine, `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall
 //! time (see benches/common/mod.rs).
 
-// Only the clock helpers are used here; the scenario and pool helpers are for the other benches.
+// Only the clock and group helpers are used here; the scenario and pool helpers are for the
+// other benches.
 #[allow(dead_code)]
 mod common;
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use common::group_name;
+use criterion::Criterion;
 use criterion::measurement::Measurement;
-use criterion::{Criterion, SamplingMode, Throughput};
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -56,13 +55,7 @@ fn lanes(groups: u64) -> f64 {
 }
 
 fn normals<M: Measurement>(c: &mut Criterion<M>) {
-    let mut group = c.benchmark_group(group_name("normals"));
-    group
-        .sample_size(20)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .throughput(Throughput::Elements(GROUPS * (YEARS * LANES) as u64));
+    let mut group = common::group(c, "normals", 20, 3, GROUPS * (YEARS * LANES) as u64);
     group.bench_function("scalar", |b| b.iter(|| black_box(scalar(black_box(GROUPS)))));
     group.bench_function("lanes", |b| b.iter(|| black_box(lanes(black_box(GROUPS)))));
     group.finish();

@@ -4,16 +4,15 @@
 //! scenario's levels, into `u32` sketches. Throughput is in values. On a busy machine,
 //! `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall time (see benches/common/mod.rs).
 
-// Only the clock helpers are used here; the scenario and pool helpers are for the other benches.
+// Only the clock and group helpers are used here; the scenario and pool helpers are for the
+// other benches.
 #[allow(dead_code)]
 mod common;
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use common::group_name;
+use criterion::Criterion;
 use criterion::measurement::Measurement;
-use criterion::{Criterion, SamplingMode, Throughput};
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -46,13 +45,7 @@ fn sketch<M: Measurement>(c: &mut Criterion<M>) {
         .map(|b| (b.iter().copied().fold(f64::INFINITY, f64::min), b.iter().copied().fold(0.0, f64::max)))
         .collect();
     let mut sketches = vec![Sketch::<u32>::new(); YEARS];
-    let mut group = c.benchmark_group(group_name("sketch"));
-    group
-        .sample_size(50)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .throughput(Throughput::Elements((YEARS * BLOCK) as u64));
+    let mut group = common::group(c, "sketch", 50, 3, (YEARS * BLOCK) as u64);
     group.bench_function("add_all", |b| {
         b.iter(|| {
             for ((sketch, values), &(min, max)) in sketches.iter_mut().zip(&blocks).zip(&extremes) {

@@ -1,5 +1,5 @@
-//! What benches/engine.rs and benches/floor.rs share: the bench scenario, fixed-size rayon pools,
-//! and the choice of clock.
+//! What the criterion benchmarks share: the bench scenario and fixed-size rayon pools
+//! (benches/engine.rs and benches/floor.rs), the choice of clock and the group set-up (all four).
 //!
 //! By default criterion times wall-clock time. On a busy machine (other builds on the same cores)
 //! wall time counts the time a benchmark waited for a core; `TRADESIM_BENCH_CLOCK=cpu` times the
@@ -11,8 +11,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::Criterion;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use tradesim::scenario::Scenario;
 
 pub const RUNS: u64 = 100_000;
@@ -35,6 +35,26 @@ fn cpu_clock() -> bool {
 /// The name of a benchmark group under the clock in use.
 pub fn group_name(name: &str) -> String {
     if cpu_clock() { format!("{name}_cpu") } else { name.to_string() }
+}
+
+/// A group of whole-run benchmarks (named under the clock in use, see [`group_name`]): `samples`
+/// samples of one or more iterations each (flat sampling), after a second's warm-up, over about
+/// `seconds`, with throughput in `elements` per iteration.
+pub fn group<'a, M: Measurement>(
+    c: &'a mut Criterion<M>,
+    name: &str,
+    samples: usize,
+    seconds: u64,
+    elements: u64,
+) -> BenchmarkGroup<'a, M> {
+    let mut group = c.benchmark_group(group_name(name));
+    group
+        .sample_size(samples)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(seconds))
+        .throughput(Throughput::Elements(elements));
+    group
 }
 
 /// Runs the benchmarks with the clock that `TRADESIM_BENCH_CLOCK` asks for (criterion's
