@@ -392,9 +392,9 @@ fn active_set(active: u64) -> usize {
 }
 
 /// The growth change (SPEC §2 step 5) and cap (step 7; [`LEVEL_CEILING`] when none) that each set
-/// of active spans `c` applies: the spans' growth changes added up in file order from `0.0` (an
-/// inactive span adds `0.0`), and the smallest of their caps. At least four entries (the sets
-/// repeat), so that the AVX2 walk loads whole vectors.
+/// of active spans `c` applies: the active spans' growth changes added up in file order from
+/// `0.0`, and the smallest of their caps. At least four entries (the sets repeat), so that the
+/// AVX2 walk loads whole vectors.
 struct SpanTable {
     spans: usize,
     change: Vec<f64>,
@@ -406,13 +406,8 @@ impl SpanTable {
     fn new(spans: &[(f64, f64)]) -> Self {
         let sets = 1usize << spans.len();
         let entry = |c: usize| {
-            let on = |s: usize| (c % sets) >> s & 1 == 1;
-            let change = spans.iter().enumerate().fold(0.0, |sum, (s, &(g, _))| sum + if on(s) { g } else { 0.0 });
-            let cap = spans
-                .iter()
-                .enumerate()
-                .fold(LEVEL_CEILING, |low: f64, (s, &(_, cap))| low.min(if on(s) { cap } else { LEVEL_CEILING }));
-            (change, cap)
+            let active = || spans.iter().enumerate().filter(|&(s, _)| (c % sets) >> s & 1 == 1).map(|(_, span)| span);
+            (active().fold(0.0, |sum, &(g, _)| sum + g), active().fold(LEVEL_CEILING, |low, &(_, cap)| low.min(cap)))
         };
         let (change, cap) = (0..sets.max(LANES)).map(entry).unzip();
         SpanTable { spans: spans.len(), change, cap }
