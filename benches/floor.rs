@@ -1,17 +1,17 @@
 //! The random-number floor of the engine (`cargo bench --bench floor`): drawing the random numbers
 //! that benches/bench_scenario.toml needs, with the engine's generators, distributions and
-//! per-path seeding (src/streams.rs) and its parallel layout (batches of
+//! per-path seeding (src/random/streams.rs) and its parallel layout (batches of
 //! `engine::BATCH_PATHS` paths, `par_iter` over batch indices on a rayon pool of 1 or 2 threads),
 //! but no model: no growth rates, shock states, levels or statistics. Same runs (100,000), same
 //! seed and same throughput unit (path-years) as benches/engine.rs, so
 //! `engine/simulate/T ÷ floor/every_year/T` in time is what the model and the statistics cost on
 //! top of the draws.
 //!
-//! Per path: the growth generator's seed `StreamKey::new(seed, "growth").growth_seed(path)` and
+//! Per path: the growth generator's seed `streams::growth_key(seed).growth_seed(path)` and
 //! one standard normal per simulated year, drawn four paths at a time by
 //! `normals::NormalLanes` (the engine's draws exactly, for a lognormal growth), and for each
 //! shock with a probability strictly between 0 and 1, its counter-based stream
-//! `StreamKey::new(seed, "shock:NAME").shock_stream(path)` and a start decision in each year of
+//! `streams::shock_key(seed, NAME).shock_stream(path)` and a start decision in each year of
 //! a range, decided 64 years at a time and four paths at once as the engine decides them
 //! (`ShockStream::start_masks`):
 //!
@@ -43,10 +43,10 @@ use criterion::{BenchmarkId, Criterion};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
-use tradesim::engine::{BATCH_PATHS, batch_count};
-use tradesim::normals::{LANES, NormalLanes};
+use tradesim::engine::{BATCH_PATHS, Backend, batch_count};
+use tradesim::random::normals::{LANES, NormalLanes};
+use tradesim::random::streams::{self, PathKey, ShockStream, StreamKey};
 use tradesim::scenario::Scenario;
-use tradesim::streams::{self, PathKey, ShockStream, StreamKey};
 
 /// The shocks that draw a start every year they may start.
 struct FloorShock {
@@ -69,6 +69,8 @@ struct Floor {
     years: u32,
     growth: StreamKey,
     shocks: Vec<FloorShock>,
+    /// The engine's instruction set for the normals.
+    backend: Backend,
 }
 
 impl Floor {
@@ -80,7 +82,7 @@ impl Floor {
             .iter()
             .filter(|s| s.probability() > 0.0 && s.probability() < 1.0 && !matches!(starts, Starts::None))
             .map(|s| FloorShock {
-                key: StreamKey::new(seed, &format!("shock:{}", s.name())),
+                key: streams::shock_key(seed, s.name()),
                 digits: streams::start_digits(s.probability()),
                 years: match starts {
                     Starts::InWindow => (s.first_year() - base_year) as u32..=(s.last_year() - base_year) as u32,
@@ -88,7 +90,7 @@ impl Floor {
                 },
             })
             .collect();
-        Floor { years, growth: StreamKey::new(seed, "growth"), shocks }
+        Floor { years, growth: streams::growth_key(seed), shocks, backend: Backend::detect() }
     }
 
     /// Draws every path of `batch` (paths `batch * BATCH_PATHS ..`, as in the engine): four
@@ -107,7 +109,7 @@ impl Floor {
             let lanes = (end - group).min(LANES as u64) as usize;
             let keys: [PathKey; LANES] = std::array::from_fn(|lane| PathKey::new(group + lane as u64));
             if lanes == LANES {
-                NormalLanes::from_seeds(&keys.map(|key| self.growth.growth_seed(key))).fill(&mut normals);
+                NormalLanes::from_seeds(&keys.map(|key| self.growth.growth_seed(key))).fill(self.backend, &mut normals);
             } else {
                 // The last paths of a run, one at a time (the engine's scalar draws).
                 for (lane, &key) in keys.iter().enumerate().take(lanes) {

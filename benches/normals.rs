@@ -1,7 +1,7 @@
 //! Standard normals for four paths in lockstep (`cargo bench --bench normals`), the engine's
 //! growth surprises: `scalar` draws `rng.sample(StandardNormal)` from four `Xoshiro256PlusPlus`
 //! one lane at a time, as the engine did; `lanes` draws the same numbers (bit for bit) with
-//! `tradesim::normals::NormalLanes`. Each group of four generators is seeded afresh
+//! `tradesim::random::normals::NormalLanes`. Each group of four generators is seeded afresh
 //! (`seed_from_u64`, in both) and draws 28 normals per lane, one bench path's years; throughput
 //! is in normals. On a busy machine, `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall
 //! time (see benches/common/mod.rs).
@@ -18,7 +18,8 @@ use criterion::measurement::Measurement;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tradesim::normals::{LANES, NormalLanes};
+use tradesim::engine::Backend;
+use tradesim::random::normals::{LANES, NormalLanes};
 
 /// Groups of four generators per iteration.
 const GROUPS: u64 = 100_000;
@@ -45,10 +46,11 @@ fn scalar(groups: u64) -> f64 {
 }
 
 fn lanes(groups: u64) -> f64 {
+    let backend = Backend::detect();
     let mut out = [0.0; YEARS * LANES];
     let mut sum = 0.0;
     for group in 0..groups {
-        NormalLanes::new(&generators(group)).fill(&mut out);
+        NormalLanes::new(&generators(group)).fill(backend, &mut out);
         sum += black_box(&out)[0];
     }
     sum

@@ -16,7 +16,7 @@ use criterion::measurement::Measurement;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tradesim::sketch::Sketch;
+use tradesim::stats::sketch::Sketch;
 
 /// Years of values, and values per year: a block of the engine.
 const YEARS: usize = 28;

@@ -2,24 +2,24 @@
 //! target and a model of growth and shocks (SPEC.md §1–2), it estimates when the target is
 //! reached and how sure we can be (§3), from the command line (§4) into CSV files (§5).
 //!
-//! The pipeline, one module per concern: [`scenario`] parses and validates TOML into model
-//! objects ([`growth`], [`shock`]); [`engine`] simulates paths with randomness from [`streams`]
-//! (four paths' normals at once through [`normals`], lognormal growth through [`fastexp`]) into
-//! mergeable [`stats`] (value quantiles via [`sketch`]); [`export`] writes the CSV files and
-//! [`report`] the terminal summary; [`cli`] ties them together, [`error`] says what users got
-//! wrong and [`interrupt`] stops cleanly on a signal.
+//! The data flow, one module per stage:
+//!
+//! - [`scenario`]: TOML in, a validated [`scenario::Scenario`] out (§1);
+//! - [`model`]: growth, shocks and the plain reference path of one path (§2);
+//! - [`random`]: every random number, from streams keyed by seed, name and path;
+//! - [`engine`]: all paths, fast, in parallel batches (§2), on the instructions of [`simd`];
+//! - [`stats`]: mergeable statistics and the figures of §3;
+//! - [`export`]: the CSV files (§5) and the terminal summary;
+//! - [`cli`]: the command line (§4), tying them together; [`error`] says what users got wrong
+//!   and [`interrupt`] stops cleanly on a signal.
 
 pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod export;
-pub mod fastexp;
-pub mod growth;
 pub mod interrupt;
-pub mod normals;
-pub mod report;
+pub mod model;
+pub mod random;
 pub mod scenario;
-pub mod shock;
-pub mod sketch;
+pub mod simd;
 pub mod stats;
-pub mod streams;

@@ -3,6 +3,7 @@
 //! flushed, then renamed into place), so a file appears whole or not at all.
 
 pub mod csv;
+pub mod terminal;
 
 use std::fs;
 use std::io::Write;

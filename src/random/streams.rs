@@ -16,7 +16,7 @@
 //!   depends on its column alone, so what the engine does not need (years when a shock cannot
 //!   start) shifts nothing. (Durations go by the occurrence's number rather than its start year
 //!   so that the engine can draw one before it knows when the occurrence starts: see
-//!   `Plan::occurrences_in_rounds` in src/engine.rs.)
+//!   the rounds of `crate::engine::occurrences`.)
 //!
 //! So two scenarios run with the same seed share every draw where they share structure (the
 //! same growth distribution; shocks with the same name): comparisons use common random numbers.
@@ -77,6 +77,17 @@ pub fn xoshiro(seed: [u64; 4]) -> Xoshiro256PlusPlus {
 /// FNV-1a: a stable hash of a stream's name (std's hasher is not promised to stay the same).
 pub fn name_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// The key of the growth surprises' stream of a run with `seed`.
+pub fn growth_key(seed: u64) -> StreamKey {
+    StreamKey::new(seed, "growth")
+}
+
+/// The key of the stream of the shock named `name` in a run with `seed`: a shock's draws depend
+/// on its name, not its place in the file (common random numbers across scenarios).
+pub fn shock_key(seed: u64, name: &str) -> StreamKey {
+    StreamKey::new(seed, &format!("shock:{name}"))
 }
 
 /// The key of one named stream within a run; derive per-path streams from it.

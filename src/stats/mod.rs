@@ -7,7 +7,9 @@
 //! - [`Summary`]: the figures the CSV files and the terminal show, derived from merged `Stats`.
 
 use crate::scenario::Scenario;
-use crate::sketch::{Count, Sketch};
+pub mod sketch;
+
+use self::sketch::{Count, Sketch};
 
 /// What a set of paths accumulates. Year index `k` counts simulated years from 1.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,10 +69,10 @@ impl Stats {
 
     /// Records one finished path and its first-passage year index (`None`: never reached).
     #[inline]
-    pub(crate) fn record_path(&mut self, first_passage: Option<usize>) {
+    pub(crate) fn record_path(&mut self, first_passage: Option<u32>) {
         self.runs += 1;
         if let Some(j) = first_passage {
-            self.first_passage[j] += 1;
+            self.first_passage[j as usize] += 1;
         }
     }
 

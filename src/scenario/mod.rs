@@ -13,18 +13,18 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{InputError, Invalid};
-use crate::growth::{DistributionKind, Growth, GrowthParams};
-use crate::shock::{Duration, Shock, ShockKind, ShockParams};
+use crate::model::growth::{DistributionKind, Growth, GrowthParams};
+use crate::model::shock::{Duration, Shock, ShockKind, ShockParams};
 
 /// The scenario run when `./scenarios` does not exist (SPEC §4).
-pub const BUILTIN_BASELINE: &str = include_str!("../scenarios/baseline.toml");
+pub const BUILTIN_BASELINE: &str = include_str!("../../scenarios/baseline.toml");
 
 /// The furthest horizon SPEC §1 allows, in years after the base year.
 pub const MAX_YEARS: i64 = 200;
 
 /// The range of `base_value`, `target_value` and `cap_value`: wide enough for any unit, and
 /// far enough inside the range of a float that no figure can overflow (see
-/// [`crate::engine::LEVEL_CEILING`] and [`crate::engine::LEVEL_FLOOR`]).
+/// [`crate::model::LEVEL_CEILING`] and [`crate::model::LEVEL_FLOOR`]).
 pub const MIN_VALUE: f64 = 1e-200;
 pub const MAX_VALUE: f64 = 1e200;
 
@@ -374,17 +374,7 @@ impl Scenario {
 
     /// The first-passage year of the single path with `r(k) = m(k)` and no shocks (SPEC §3).
     pub fn expected_path_year(&self) -> Option<i32> {
-        let mut value = self.base_value;
-        if value >= self.target_value {
-            return Some(self.base_year);
-        }
-        for k in 1..=self.years() {
-            value *= 1.0 + self.growth.expected_rate(k).max(-0.99);
-            if value >= self.target_value {
-                return Some(self.base_year + k as i32);
-            }
-        }
-        None
+        crate::model::reference::expected_path(self).first_passage_year
     }
 }
 
@@ -435,11 +425,32 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
     if errors.is_empty() { Ok(scenarios) } else { Err(errors) }
 }
 
+/// Scenarios for the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Scenario;
+
+    /// The `[trade]` table of the reference case: 460 in 2022, a target of 1000 by 2050.
+    macro_rules! trade {
+        () => {
+            "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n"
+        };
+    }
+    pub(crate) const TRADE: &str = trade!();
+
+    /// The smallest valid scenario: the reference case at a constant 40% a year.
+    pub(crate) const MINIMAL: &str = concat!(trade!(), "\n[growth]\ndistribution = \"constant\"\nmean = 0.4\n");
+
+    /// The reference case's `[trade]` with `rest` (the `[growth]` table and any shocks).
+    pub(crate) fn scenario(rest: &str) -> Scenario {
+        Scenario::from_toml(&format!("{TRADE}{rest}"), "test.toml", "test").expect("a valid scenario")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::MINIMAL;
     use super::*;
-
-    const MINIMAL: &str = "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\n[growth]\ndistribution = \"constant\"\nmean = 0.4\n";
 
     fn error(text: &str) -> String {
         Scenario::from_toml(text, "x.toml", "x").unwrap_err().to_string()

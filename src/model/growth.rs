@@ -259,12 +259,53 @@ impl Growth {
         long_run + (m1 - long_run) * (-(f64::from(k) - 1.0) / self.half_life).exp2()
     }
 
+    /// `1 + m(k)`: the gross rate of constant growth, and the centre of normal growth's
+    /// `1 + r(k) = (1 + m(k)) + sd * z(k)` (SPEC §2 step 4, in the gross form the engine uses).
+    pub fn gross_mean(&self, k: u32) -> f64 {
+        1.0 + self.expected_rate(k)
+    }
+
+    /// `1 + m(k) - m1`: what bounded growth adds to a draw `X` of its distribution, so that
+    /// `1 + r(k) = X + (1 + m(k) - m1)` (SPEC §2 step 4, triangular / pert / uniform).
+    pub fn bounded_shift(&self, k: u32) -> f64 {
+        1.0 + self.expected_rate(k) - self.first_year_mean
+    }
+
     /// Lognormal parameters for year `k`: `1 + r = exp(mu + s * z)` has mean `1 + m(k)` and
     /// standard deviation `sd` (SPEC §2 step 4). Returns `(mu, s)`.
     pub fn lognormal_parameters(&self, k: u32, sd: f64) -> (f64, f64) {
-        let gross = 1.0 + self.expected_rate(k);
+        let gross = self.gross_mean(k);
         let s2 = (sd * sd / (gross * gross)).ln_1p();
         (gross.ln() - s2 / 2.0, s2.sqrt())
+    }
+
+    /// Whether every path grows the same: constant growth, or normal or lognormal growth with
+    /// no spread. (`exp(ln(1 + m))` need not give back `1 + m` to the last bit, and a target
+    /// reached exactly must be reached, so these take `1 + m(k)` as it is.)
+    pub fn is_certain(&self) -> bool {
+        matches!(self.shape, Shape::Constant | Shape::Normal { sd: 0.0 } | Shape::Lognormal { sd: 0.0 })
+    }
+}
+
+/// The AR(1) surprise of SPEC §2 step 3: `z(1) = e(1)`, `z(k) = phi z(k-1) + sqrt(1-phi^2) e(k)`
+/// (with `phi = 0` this is `0 * z + 1 * e = e` exactly), the first product fused with the sum
+/// (`mul_add`: one rounding, the same bits with or without FMA instructions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ar1 {
+    pub(crate) persistence: f64,
+    /// `sqrt(1 - persistence^2)`: the weight of the fresh normal.
+    pub(crate) fresh: f64,
+}
+
+impl Ar1 {
+    pub fn new(persistence: f64) -> Self {
+        Ar1 { persistence, fresh: (1.0 - persistence * persistence).sqrt() }
+    }
+
+    /// `z(k)` from `z(k - 1)` and the year's standard normal `e(k)`, for `k >= 2`.
+    #[inline(always)]
+    pub fn next(self, previous: f64, e: f64) -> f64 {
+        self.persistence.mul_add(previous, self.fresh * e)
     }
 }
 

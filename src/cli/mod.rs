@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 
 use crate::engine::{self, Interrupted};
 use crate::error::InputError;
+use crate::export::terminal as report;
 use crate::export::{self, RunResult};
-use crate::report;
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
 
@@ -179,6 +179,7 @@ fn check_size(
     args: &RunArgs,
     pool: &rayon::ThreadPool,
     stop: &AtomicBool,
+    options: &engine::Options,
 ) -> Result<(), Failure> {
     let path_years: f64 = scenarios.iter().map(|s| args.runs as f64 * f64::from(s.years())).sum();
     if path_years < ESTIMATE_ABOVE_PATH_YEARS {
@@ -189,7 +190,7 @@ fn check_size(
     for s in scenarios {
         let sample = args.runs.min(engine::BATCH_PATHS);
         let started = std::time::Instant::now();
-        engine::simulate_batches(s, sample, args.seed, 0..1, stop)?;
+        engine::simulate_batches(s, sample, args.seed, 0..1, stop, options)?;
         seconds += started.elapsed().as_secs_f64() / sample as f64 * args.runs as f64 / threads as f64;
     }
     if seconds < ASK_ABOVE_SECONDS {
@@ -221,12 +222,15 @@ fn run(args: &RunArgs, stop: &AtomicBool) -> Result<(), Failure> {
         .num_threads(args.threads.unwrap_or(0) as usize)
         .build()
         .map_err(|e| Failure::Other(anyhow::Error::new(e).context("cannot start worker threads")))?;
-    check_size(&scenarios, args, &pool, stop)?;
+    // The processor's instructions, detected once for the whole run.
+    let options = engine::Options { backend: engine::Backend::detect(), general_shocks: false };
+    check_size(&scenarios, args, &pool, stop, &options)?;
     let batches = 0..engine::batch_count(args.runs);
     let summaries = scenarios
         .iter()
         .map(|s| {
-            let stats = pool.install(|| engine::simulate_batches(s, args.runs, args.seed, batches.clone(), stop))?;
+            let stats =
+                pool.install(|| engine::simulate_batches(s, args.runs, args.seed, batches.clone(), stop, &options))?;
             Ok(Summary::new(s, &stats))
         })
         .collect::<Result<Vec<_>, Failure>>()?;

@@ -3,7 +3,7 @@
 //! of trade. A [`Shock`] is valid by construction; the engine reads its fields without checks.
 
 use crate::error::Invalid;
-use crate::growth::{finite, rate};
+use crate::model::growth::{finite, rate};
 
 /// `kind`: a label carried into `shocks.csv`; the model treats all kinds alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
