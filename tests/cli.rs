@@ -35,19 +35,9 @@ fn at(line: usize) -> Pos {
 /// Asserts that a run failed on bad input as SPEC §4 says: exit status 2, nothing on stdout,
 /// exactly one stderr line starting with `error: `, and no panic or backtrace. Returns the line.
 fn assert_one_input_error(outcome: &Outcome, what: &str) -> String {
-    assert_eq!(outcome.code, Some(2), "{what}: expected exit status 2 (bad input)\n{outcome}");
-    assert_no_panic(outcome, what);
+    let line = assert_one_error_line(outcome, 2, &format!("{what} (bad input)"));
     assert!(outcome.stdout.is_empty(), "{what}: expected nothing on stdout\n{outcome}");
-    let lines = outcome.stderr_lines();
-    assert_eq!(lines.len(), 1, "{what}: expected exactly one error line on stderr\n{outcome}");
-    assert!(lines[0].starts_with("error: "), "{what}: the error line must start with 'error: '\n{outcome}");
-    lines[0].to_string()
-}
-
-fn assert_no_panic(outcome: &Outcome, what: &str) {
-    for sign in ["panicked", "backtrace", "RUST_BACKTRACE", "thread '"] {
-        assert!(!outcome.stderr.contains(sign), "{what}: stderr shows a panic ({sign:?})\n{outcome}");
-    }
+    line
 }
 
 /// Splits `error: FILE:LINE:COL: message` / `error: FILE: message` for a known FILE into the
@@ -140,12 +130,12 @@ fn case(what: &str, text: String, pos: Pos, keys: &[&str]) -> (String, Box<dyn F
 
 /// MINIMAL_SCENARIO with `[growth]` replaced by `growth` (a whole table).
 fn with_growth(growth: &str) -> String {
-    edit(MINIMAL_SCENARIO, "[growth]\ndistribution = \"constant\"\nmean = 0.4\n", growth)
+    scenario_with(growth, "")
 }
 
 /// MINIMAL_SCENARIO with one shock named "s" whose other keys are `body`.
 fn with_shock(body: &str) -> String {
-    format!("{MINIMAL_SCENARIO}\n[[shocks]]\nname = \"s\"\n{body}\n")
+    scenario_with(MINIMAL_GROWTH, &shock("s", body))
 }
 
 const LOGNORMAL: &str = "[growth]\ndistribution = \"lognormal\"\nmean = 0.15\nsd = 0.1\n";
@@ -473,9 +463,7 @@ fn growth_keys_of_another_distribution_are_refused() {
 
 #[test]
 fn duplicate_shock_names_are_refused() {
-    let text = format!(
-        "{MINIMAL_SCENARIO}\n[[shocks]]\nname = \"a\"\nprobability = 0.5\n\n[[shocks]]\nname = \"a\"\nprobability = 0.2\n"
-    );
+    let text = scenario_with(MINIMAL_GROWTH, &(shock("a", "probability = 0.5") + &shock("a", "probability = 0.2")));
     let second = text.rfind("name = \"a\"").unwrap();
     let line = text[..second].matches('\n').count() + 1;
     assert_scenario_rejected("duplicate shock name", &text, &at(line), &["duplicate", "'a'"]);
@@ -488,10 +476,10 @@ fn shock_windows_beyond_the_simulated_years_are_valid() {
     for body in
         ["probability = 0.5\nlast_year = 2060", "probability = 0.5\nfirst_year = 2000", "year = 2051", "year = 2020"]
     {
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_scenario(dir.path(), "case.toml", &with_shock(body));
-        let out = tradesim().current_dir(dir.path()).args(["validate"]).arg(&file).output().unwrap();
-        assert!(out.status.success(), "{body}: {}", String::from_utf8_lossy(&out.stderr));
+        let dir = temp_dir();
+        write_scenario(dir.path(), "case.toml", &with_shock(body));
+        let outcome = run_in(dir.path(), &["validate", "case.toml"]);
+        assert_eq!(outcome.code, Some(0), "{body}: {}", outcome.stderr);
     }
 }
 
@@ -518,7 +506,7 @@ fn unsafe_scenario_names_are_refused() {
     let mut cases: Vec<(String, Box<dyn FnOnce()>)> = names
         .iter()
         .map(|name| {
-            let text = format!("name = \"{name}\"\n{MINIMAL_SCENARIO}");
+            let text = named(name, MINIMAL_SCENARIO);
             case(&format!("name = {name:?}"), text, at(1), &["name"])
         })
         .collect();
@@ -538,15 +526,15 @@ fn unsafe_scenario_names_are_refused() {
     // The limit itself is allowed: 64 characters.
     let dir = temp_dir();
     let name = "a".repeat(64);
-    write_scenario(dir.path(), "ok.toml", &format!("name = \"{name}\"\n{MINIMAL_SCENARIO}"));
+    write_scenario(dir.path(), "ok.toml", &named(&name, MINIMAL_SCENARIO));
     run_ok(dir.path(), &["validate", "ok.toml"]);
 }
 
 #[test]
 fn two_files_with_the_same_scenario_name_are_refused() {
     let dir = temp_dir();
-    write_scenario(dir.path(), "one.toml", &format!("name = \"same\"\n{MINIMAL_SCENARIO}"));
-    write_scenario(dir.path(), "two.toml", &format!("name = \"same\"\n{MINIMAL_SCENARIO}"));
+    write_scenario(dir.path(), "one.toml", &named("same", MINIMAL_SCENARIO));
+    write_scenario(dir.path(), "two.toml", &named("same", MINIMAL_SCENARIO));
     let runs = RUNS.to_string();
     let outcome = run_in(dir.path(), &["run", "-q", "-n", &runs, "-o", "out", "one.toml", "two.toml"]);
     assert_file_error(&outcome, "two.toml", &Pos::Optional, &["same"], "same name");
@@ -720,9 +708,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: 48,
         // Fixed, so every run checks the same cases; PROPTEST_RNG_SEED=<number> asks for others.
-        rng_seed: proptest::test_runner::RngSeed::Fixed(
-            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(2022),
-        ),
+        rng_seed: proptest_rng_seed(),
         ..ProptestConfig::default()
     })]
 
@@ -746,7 +732,8 @@ proptest! {
             (-3.0f64..3.0).prop_map(|v| format!("{v:?}")),
         ],
     ) {
-        let lines: Vec<&str> = SHOCK_SCENARIO.lines().collect();
+        let scenario = shock_scenario();
+        let lines: Vec<&str> = scenario.lines().collect();
         let assignments: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].contains(" = ")).collect();
         let target = assignments[line % assignments.len()];
         let key = lines[target].split(" = ").next().unwrap();
@@ -823,7 +810,7 @@ const _: () = assert!(
 #[test]
 fn results_do_not_depend_on_the_thread_count_and_do_depend_on_the_seed() {
     let dir = temp_dir();
-    write_scenario(dir.path(), "stress.toml", SHOCK_SCENARIO);
+    write_scenario(dir.path(), "stress.toml", &shock_scenario());
     let library = repo_root().join(LIBRARY).join("combined_stress.toml");
     let library = library.display().to_string();
     let runs = RUNS_DETERMINISM.to_string();
@@ -866,14 +853,7 @@ fn assert_plain_number(cell: &str, context: &str) {
     if cell.is_empty() {
         return;
     }
-    let digits = cell.strip_prefix('-').unwrap_or(cell);
-    let ok = !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && digits.matches('.').count() <= 1
-        && !digits.starts_with('.')
-        && !digits.ends_with('.')
-        && cell.parse::<f64>().is_ok_and(f64::is_finite);
-    assert!(ok, "{context}: {cell:?} is not a plain decimal number");
+    assert!(is_plain_decimal(cell), "{context}: {cell:?} is not a plain decimal number");
 }
 
 fn assert_year_rows(lines: &[String], header: &str, years: (i32, i32), file: &str) {
@@ -894,11 +874,19 @@ fn assert_year_rows(lines: &[String], header: &str, years: (i32, i32), file: &st
 #[test]
 fn csv_files_have_the_contract_headers_rows_and_plain_numbers() {
     let dir = temp_dir();
-    write_scenario(dir.path(), "stress.toml", SHOCK_SCENARIO);
+    write_scenario(dir.path(), "stress.toml", &shock_scenario());
     write_scenario(dir.path(), "minimal.toml", MINIMAL_SCENARIO);
     // Tiny and huge values, which naive formatting would write with an exponent.
-    let extreme = "[trade]\nbase_year = 2000\nbase_value = 0.00012\ntarget_value = 123456789012345.0\nhorizon_year = 2030\n\n[growth]\ndistribution = \"normal\"\nmean = 0.3\nsd = 0.05\n";
-    write_scenario(dir.path(), "extreme.toml", extreme);
+    let extreme = set_keys(
+        &scenario_with("[growth]\ndistribution = \"normal\"\nmean = 0.3\nsd = 0.05\n", ""),
+        &[
+            ("base_year", "2000"),
+            ("base_value", "0.00012"),
+            ("target_value", "123456789012345.0"),
+            ("horizon_year", "2030"),
+        ],
+    );
+    write_scenario(dir.path(), "extreme.toml", &extreme);
     let runs = RUNS.to_string();
     let seed = SEED.to_string();
     run_ok(
@@ -911,16 +899,9 @@ fn csv_files_have_the_contract_headers_rows_and_plain_numbers() {
         ("minimal", (2022, 2050), &[][..]),
         ("extreme", (2000, 2030), &[][..]),
     ];
-    let mut expected_files = vec![PathBuf::from("summary.csv")];
-    for (name, _, _) in scenarios {
-        for file in SCENARIO_FILES {
-            expected_files.push(Path::new(name).join(file));
-        }
-    }
-    expected_files.sort();
-    assert_eq!(files_in(&out), expected_files);
+    assert_eq!(files_in(&out), run_files(&scenarios.map(|(name, _, _)| name)));
 
-    let summary = csv_lines(&out.join("summary.csv"));
+    let summary = csv_lines(&out.join(SUMMARY_FILE));
     assert_eq!(summary[0], SUMMARY_HEADER);
     assert_eq!(summary.len(), 1 + scenarios.len(), "one summary row per scenario");
     for (line, (name, years, _)) in summary[1..].iter().zip(scenarios) {
@@ -993,11 +974,11 @@ fn csv_files_have_the_contract_headers_rows_and_plain_numbers() {
 fn run_without_files_takes_every_toml_in_scenarios_in_file_name_order() {
     let dir = temp_dir();
     // File-name order differs from scenario-name order.
-    write_scenario(dir.path(), "scenarios/1_first.toml", &format!("name = \"zulu\"\n{MINIMAL_SCENARIO}"));
+    write_scenario(dir.path(), "scenarios/1_first.toml", &named("zulu", MINIMAL_SCENARIO));
     write_scenario(
         dir.path(),
         "scenarios/2_second.toml",
-        &format!("name = \"alpha\"\n{SHOCK_SCENARIO}").replace("name = \"stress\"\n", ""),
+        &edit(&shock_scenario(), "name = \"stress\"", "name = \"alpha\""),
     );
     write_scenario(dir.path(), "scenarios/README.txt", "not a scenario");
     let runs = RUNS.to_string();
@@ -1019,15 +1000,12 @@ fn run_without_files_and_without_scenarios_folder_runs_the_builtin_baseline() {
     let runs = RUNS.to_string();
     run_ok(dir.path(), &["run", "-q", "-n", &runs, "-o", "out"]);
     let out = dir.path().join("out");
-    let summary = csv_lines(&out.join("summary.csv"));
+    let summary = csv_lines(&out.join(SUMMARY_FILE));
     assert_eq!(summary.len(), 2, "one scenario expected: {summary:?}");
     let row = cells(&summary[1]);
     assert_eq!(row[0], "baseline");
     assert_eq!(row[2], DEFAULT_SEED.to_string(), "the default seed");
-    let mut expected: Vec<PathBuf> = SCENARIO_FILES.iter().map(|f| Path::new("baseline").join(f)).collect();
-    expected.push("summary.csv".into());
-    expected.sort();
-    assert_eq!(files_in(&out), expected);
+    assert_eq!(files_in(&out), run_files(&["baseline"]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1094,12 +1072,8 @@ fn temporaries(dir: &Path) -> Vec<PathBuf> {
 
 /// Asserts exit status 1 with one `error:` line naming `path`, and no panic.
 fn assert_io_error(outcome: &Outcome, path: &str, what: &str) {
-    assert_eq!(outcome.code, Some(1), "{what}: expected exit status 1 (I/O failure)\n{outcome}");
-    assert_no_panic(outcome, what);
-    let lines = outcome.stderr_lines();
-    assert_eq!(lines.len(), 1, "{what}: expected one error line\n{outcome}");
-    assert!(lines[0].starts_with("error: "), "{what}\n{outcome}");
-    assert!(lines[0].contains(path), "{what}: the error does not name {path}\n{outcome}");
+    let line = assert_one_error_line(outcome, 1, &format!("{what} (I/O failure)"));
+    assert!(line.contains(path), "{what}: the error does not name {path}\n{outcome}");
 }
 
 #[test]
@@ -1138,7 +1112,7 @@ fn a_failed_write_leaves_no_temporary_file() {
 fn quiet_prints_nothing_and_the_table_lists_every_scenario_otherwise() {
     let dir = temp_dir();
     write_scenario(dir.path(), "first_case.toml", MINIMAL_SCENARIO);
-    write_scenario(dir.path(), "stress.toml", SHOCK_SCENARIO);
+    write_scenario(dir.path(), "stress.toml", &shock_scenario());
     let runs = RUNS.to_string();
     let args = |quiet: bool, out: &'static str| {
         let mut v = vec!["run", "-n", runs.as_str(), "-o", out, "first_case.toml", "stress.toml"];

@@ -8,7 +8,9 @@
 //!
 //! The `fuzz_crash_*` tests are inputs the fuzzer found, minimised, with the cause in a comment.
 
-use tradesim::engine::simulate;
+mod common;
+
+use common::{edit, named, scenario, scenario_with, set_keys, shock, summarize};
 use tradesim::scenario::Scenario;
 use tradesim::stats::Summary;
 
@@ -16,9 +18,16 @@ const ORIGIN: &str = "fuzz.toml";
 const RUNS: u64 = 64;
 const SEED: u64 = 1;
 
-/// A valid `[trade]` + constant `[growth]`, for shocks to be appended to.
-const MINIMAL: &str = "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\n\
-                       [growth]\ndistribution = \"constant\"\nmean = 0.05\n";
+/// MINIMAL_SCENARIO at a constant 5% a year, the growth these regressions were written with,
+/// for shocks to be appended to.
+fn minimal() -> String {
+    set_keys(common::MINIMAL_SCENARIO, &[("mean", "0.05")])
+}
+
+/// [`minimal`] with `shocks` appended.
+fn with_shocks(shocks: &str) -> String {
+    minimal() + shocks
+}
 
 fn parse(text: &str) -> Result<Scenario, String> {
     Scenario::from_toml(text, ORIGIN, "fuzz").map_err(|e| e.to_string())
@@ -37,7 +46,7 @@ fn refused(text: &str, needle: &str) -> String {
 }
 
 fn accepted(text: &str) -> Scenario {
-    parse(text).unwrap_or_else(|e| panic!("refused: {e}"))
+    scenario(text, ORIGIN)
 }
 
 fn probability(what: &str, p: f64) {
@@ -46,8 +55,7 @@ fn probability(what: &str, p: f64) {
 
 /// Simulates `RUNS` paths and checks every figure as the fuzz target does.
 fn run(scenario: &Scenario) -> Summary {
-    let stats = simulate(scenario, RUNS, SEED);
-    let s = Summary::new(scenario, &stats);
+    let s = summarize(scenario, RUNS, SEED);
     assert_eq!(s.runs, RUNS);
     probability("prob_reached", s.prob_reached);
     probability("prob_reached_se", s.prob_reached_se);
@@ -76,13 +84,12 @@ fn run(scenario: &Scenario) -> Summary {
 }
 
 fn with_trade(base_year: &str, horizon_year: &str) -> String {
-    MINIMAL
-        .replace("base_year = 2022", &format!("base_year = {base_year}"))
-        .replace("horizon_year = 2050", &format!("horizon_year = {horizon_year}"))
+    set_keys(&minimal(), &[("base_year", base_year), ("horizon_year", horizon_year)])
 }
 
+/// MINIMAL_SCENARIO with the `[growth]` keys replaced by `growth`.
 fn with_growth(growth: &str) -> String {
-    MINIMAL.replace("distribution = \"constant\"\nmean = 0.05\n", growth)
+    scenario_with(&format!("[growth]\n{growth}"), "")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,10 +120,10 @@ fn deeply_nested_arrays_and_inline_tables_do_not_overflow_the_stack() {
     // Unknown key at the top level: whatever the parser makes of the nesting, the answer is
     // a one-line error, never a stack overflow (which would abort the whole process).
     for depth in [100, 1_000, 10_000] {
-        let arrays = format!("x = {}{}\n{MINIMAL}", "[".repeat(depth), "]".repeat(depth));
+        let arrays = format!("x = {}{}\n{}", "[".repeat(depth), "]".repeat(depth), minimal());
         let message = parse(&arrays).expect_err("x is not a key of a scenario");
         assert!(!message.contains('\n'), "{message:?}");
-        let tables = format!("x = {}1{}\n{MINIMAL}", "{ a = ".repeat(depth), " }".repeat(depth));
+        let tables = format!("x = {}1{}\n{}", "{ a = ".repeat(depth), " }".repeat(depth), minimal());
         let message = parse(&tables).expect_err("x is not a key of a scenario");
         assert!(!message.contains('\n'), "{message:?}");
     }
@@ -125,10 +132,10 @@ fn deeply_nested_arrays_and_inline_tables_do_not_overflow_the_stack() {
 #[test]
 fn deeply_nested_dotted_keys_and_headers_are_one_line_errors() {
     for depth in [100, 1_000, 10_000] {
-        let dotted = format!("{}a = 1\n{MINIMAL}", "a.".repeat(depth));
+        let dotted = format!("{}a = 1\n{}", "a.".repeat(depth), minimal());
         let message = parse(&dotted).expect_err("a is not a key of a scenario");
         assert!(!message.contains('\n'), "{message:?}");
-        let header = format!("{MINIMAL}[growth.{}x]\ny = 1\n", "a.".repeat(depth));
+        let header = format!("{}[growth.{}x]\ny = 1\n", minimal(), "a.".repeat(depth));
         let message = parse(&header).expect_err("growth.a is not a key");
         assert!(!message.contains('\n'), "{message:?}");
     }
@@ -164,37 +171,40 @@ fn integers_beyond_i64_are_one_line_errors() {
 
 #[test]
 fn duration_of_u32_max_years_runs() {
-    let shock = "\n[[shocks]]\nname = \"long\"\nprobability = 1\nduration = { min = 4294967295, max = 4294967295 }\n\
-                 growth_change = -0.01\n";
-    let s = run(&accepted(&format!("{MINIMAL}{shock}")));
+    let shock_text =
+        shock("long", "probability = 1\nduration = { min = 4294967295, max = 4294967295 }\ngrowth_change = -0.01");
+    let s = run(&accepted(&with_shocks(&shock_text)));
     // Starts in the first simulated year and stays active to the horizon.
     assert!(s.shocks.iter().all(|r| r.prob_active == 1.0), "{:?}", &s.shocks[..3]);
-    let single = "\n[[shocks]]\nname = \"long\"\nprobability = 0.5\nduration = 4294967295\nmax_occurrences = 9\n";
-    run(&accepted(&format!("{MINIMAL}{single}")));
-    let widest = "\n[[shocks]]\nname = \"w\"\nprobability = 0.5\nduration = { min = 1, max = 4294967295 }\n";
-    run(&accepted(&format!("{MINIMAL}{widest}")));
+    let single = shock("long", "probability = 0.5\nduration = 4294967295\nmax_occurrences = 9");
+    run(&accepted(&with_shocks(&single)));
+    let widest = shock("w", "probability = 0.5\nduration = { min = 1, max = 4294967295 }");
+    run(&accepted(&with_shocks(&widest)));
 }
 
 #[test]
 fn duration_beyond_u32_names_the_key() {
-    let shock = |d: &str| format!("{MINIMAL}\n[[shocks]]\nname = \"d\"\nprobability = 1\nduration = {d}\n");
-    refused(&shock("4294967296"), "shocks[0].duration");
-    refused(&shock(&i64::MAX.to_string()), "shocks[0].duration");
-    refused(&shock(&i64::MIN.to_string()), "shocks[0].duration");
-    refused(&shock("{ min = 1, max = 4294967296 }"), "shocks[0].duration.max");
-    refused(&shock("{ min = -1, max = 2 }"), "shocks[0].duration.min");
-    refused(&shock("{ min = 2 }"), "shocks[0].duration.max");
-    refused(&shock("{ min = 1, max = 2, max2 = 3 }"), "shocks[0].duration");
-    refused(&shock("{ min = { min = 1 }, max = 2 }"), "shocks[0].duration.min");
-    refused(&shock("[1, 2]"), "shocks[0].duration");
-    refused(&shock("1979-05-27T07:32:00Z"), "shocks[0].duration");
+    let with_duration = |d: &str| with_shocks(&shock("d", &format!("probability = 1\nduration = {d}")));
+    refused(&with_duration("4294967296"), "shocks[0].duration");
+    refused(&with_duration(&i64::MAX.to_string()), "shocks[0].duration");
+    refused(&with_duration(&i64::MIN.to_string()), "shocks[0].duration");
+    refused(&with_duration("{ min = 1, max = 4294967296 }"), "shocks[0].duration.max");
+    refused(&with_duration("{ min = -1, max = 2 }"), "shocks[0].duration.min");
+    refused(&with_duration("{ min = 2 }"), "shocks[0].duration.max");
+    refused(&with_duration("{ min = 1, max = 2, max2 = 3 }"), "shocks[0].duration");
+    refused(&with_duration("{ min = { min = 1 }, max = 2 }"), "shocks[0].duration.min");
+    refused(&with_duration("[1, 2]"), "shocks[0].duration");
+    refused(&with_duration("1979-05-27T07:32:00Z"), "shocks[0].duration");
 }
 
 #[test]
 fn two_hundred_years_with_huge_max_occurrences_runs() {
-    let text = MINIMAL.replace("horizon_year = 2050", "horizon_year = 2222")
-        + "\n[[shocks]]\nname = \"often\"\nprobability = 0.5\nmax_occurrences = 9223372036854775807\n\
-           duration = { min = 1, max = 3 }\nlevel_change = -0.5\nrecovery = 1.0\ngrowth_change = 0.3\ncap_value = 1e200\n";
+    let text = set_keys(&minimal(), &[("horizon_year", "2222")])
+        + &shock(
+            "often",
+            "probability = 0.5\nmax_occurrences = 9223372036854775807\nduration = { min = 1, max = 3 }\n\
+             level_change = -0.5\nrecovery = 1.0\ngrowth_change = 0.3\ncap_value = 1e200",
+        );
     let scenario = accepted(&text);
     assert_eq!(scenario.years(), 200);
     run(&scenario);
@@ -202,11 +212,10 @@ fn two_hundred_years_with_huge_max_occurrences_runs() {
 
 #[test]
 fn certain_yearly_shock_with_max_occurrences_i64_max_starts_every_year() {
-    let text = format!(
-        "{MINIMAL}\n[[shocks]]\nname = \"every year\"\nprobability = 1\nduration = 1\n\
-         max_occurrences = {}\nlevel_change = -0.5\nrecovery = 1.0\n",
-        i64::MAX
-    );
+    let text = with_shocks(&shock(
+        "every year",
+        &format!("probability = 1\nduration = 1\nmax_occurrences = {}\nlevel_change = -0.5\nrecovery = 1.0", i64::MAX),
+    ));
     let s = run(&accepted(&text));
     assert!(s.shocks.iter().all(|r| r.prob_started == 1.0 && r.prob_active == 1.0), "{:?}", &s.shocks[..3]);
 }
@@ -214,39 +223,38 @@ fn certain_yearly_shock_with_max_occurrences_i64_max_starts_every_year() {
 #[test]
 fn unicode_names() {
     // Shock names are free text; the scenario name names a folder and must be ASCII.
-    let shock = "\n[[shocks]]\nname = \"Санкции ЕС 🚢 \u{202e}ltr\"\nprobability = 0.3\n";
-    let s = run(&accepted(&format!("{MINIMAL}{shock}")));
+    let s = run(&accepted(&with_shocks(&shock("Санкции ЕС 🚢 \u{202e}ltr", "probability = 0.3"))));
     assert_eq!(s.shocks[0].shock, "Санкции ЕС 🚢 \u{202e}ltr");
-    refused(&format!("name = \"тест\"\n{MINIMAL}"), "name");
-    refused(&format!("name = \"a/b\"\n{MINIMAL}"), "name");
-    refused(&format!("name = \"{}\"\n{MINIMAL}", "x".repeat(65)), "name");
+    refused(&named("тест", &minimal()), "name");
+    refused(&named("a/b", &minimal()), "name");
+    refused(&named(&"x".repeat(65), &minimal()), "name");
     // A multibyte character just before the error: the column counts characters.
-    let message = refused(&format!("é = 1\n{MINIMAL}"), "é");
+    let message = refused(&format!("é = 1\n{}", minimal()), "é");
     assert!(message.starts_with("fuzz.toml:1:1:"), "{message}");
-    let message = refused(&MINIMAL.replace("mean = 0.05", "mean = \"ééé\""), "fuzz.toml:");
+    let message = refused(&set_keys(&minimal(), &[("mean", "\"ééé\"")]), "fuzz.toml:");
     assert!(!message.contains('\n'), "{message:?}");
     // Neither the default name (file stem) nor the scenario name may be unicode.
-    let e = Scenario::from_toml(MINIMAL, ORIGIN, "données").unwrap_err().to_string();
+    let e = Scenario::from_toml(&minimal(), ORIGIN, "données").unwrap_err().to_string();
     assert!(e.starts_with(ORIGIN) && !e.contains('\n'), "{e:?}");
 }
 
 #[test]
 fn names_with_line_breaks_give_one_line_errors() {
-    let shock = "\n[[shocks]]\nname = \"a\\nb\\r\\nc\\u2028d\"\nprobability = 0.3\n";
-    let message = refused(&format!("{MINIMAL}{shock}{shock}"), "duplicate shock name");
+    let shock = shock("a\\nb\\r\\nc\\u2028d", "probability = 0.3");
+    let message = refused(&with_shocks(&shock.repeat(2)), "duplicate shock name");
     assert!(!message.contains(['\n', '\r']), "{message:?}");
-    let message = refused(&format!("name = \"bad\\nname\"\n{MINIMAL}"), "name");
+    let message = refused(&named("bad\\nname", &minimal()), "name");
     assert!(!message.contains(['\n', '\r']), "{message:?}");
-    let message = refused(&MINIMAL.replace("\"constant\"", "\"con\\nstant\""), "growth.distribution");
+    let message = refused(&edit(&minimal(), "\"constant\"", "\"con\\nstant\""), "growth.distribution");
     assert!(!message.contains(['\n', '\r']), "{message:?}");
 }
 
 #[test]
 fn many_shocks_run() {
     let shocks: String = (0..200)
-        .map(|i| format!("\n[[shocks]]\nname = \"s{i}\"\nprobability = 0.{i:03}\nduration = {{ min = 1, max = 5 }}\n"))
+        .map(|i| shock(&format!("s{i}"), &format!("probability = 0.{i:03}\nduration = {{ min = 1, max = 5 }}")))
         .collect();
-    run(&accepted(&format!("{MINIMAL}{shocks}")));
+    run(&accepted(&with_shocks(&shocks)));
 }
 
 /// Either a one-line error naming the file, or a scenario whose run keeps every figure finite.
@@ -287,9 +295,7 @@ fn extreme_growth_keeps_every_figure_finite() {
             "distribution = \"uniform\"\nmin = 0.0\nmax = 5e-324\n".to_string(),
         ] {
             for base_value in ["460.0", "1e-200", "1e200"] {
-                let text = with_growth(&growth)
-                    .replace("base_value = 460.0", &format!("base_value = {base_value}"))
-                    .replace("horizon_year = 2050", "horizon_year = 2222");
+                let text = set_keys(&with_growth(&growth), &[("base_value", base_value), ("horizon_year", "2222")]);
                 refused_or_runs(&text);
             }
         }
@@ -304,15 +310,17 @@ fn extreme_shocks_keep_every_figure_finite() {
             let level_change = if i % 2 == 0 { big } else { "-0.9999999999999999" };
             let growth_change = if i % 3 == 0 { big.to_string() } else { format!("-{big}") };
             let cap_value = if i % 5 == 0 { "5e-324" } else { "1.7e308" };
-            shocks.push_str(&format!(
-                "\n[[shocks]]\nname = \"s{i}\"\nyear = 2030\nduration = {}\nlevel_change = {level_change}\n\
-                 growth_change = {growth_change}\nrecovery = 1.0\ncap_value = {cap_value}\n",
-                1 + i,
-            ));
+            shocks += &shock(
+                &format!("s{i}"),
+                &format!(
+                    "year = 2030\nduration = {}\nlevel_change = {level_change}\ngrowth_change = {growth_change}\n\
+                     recovery = 1.0\ncap_value = {cap_value}",
+                    1 + i,
+                ),
+            );
         }
         for base_value in ["460.0", "1e-200", "1e200"] {
-            let text = MINIMAL.replace("base_value = 460.0", &format!("base_value = {base_value}"));
-            refused_or_runs(&format!("{text}{shocks}"));
+            refused_or_runs(&(set_keys(&minimal(), &[("base_value", base_value)]) + &shocks));
         }
     }
 }
@@ -332,17 +340,14 @@ fn extreme_shocks_keep_every_figure_finite() {
 /// the seeds where the first path is wiped out report 2V for all of them.
 #[test]
 fn quantiles_stay_accurate_when_the_first_path_is_an_outlier() {
-    let text = "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2032\n\n\
-                [growth]\ndistribution = \"constant\"\nmean = 0.05\n\n\
-                [[shocks]]\nname = \"wipe-out\"\nyear = 2030\nprobability = 0.03\nlevel_change = -0.9999999999999999\n\n\
-                [[shocks]]\nname = \"boom\"\nyear = 2030\nprobability = 0.03\nlevel_change = 1.0\n";
-    let scenario = accepted(text);
+    let shocks = shock("wipe-out", "year = 2030\nprobability = 0.03\nlevel_change = -0.9999999999999999")
+        + &shock("boom", "year = 2030\nprobability = 0.03\nlevel_change = 1.0");
+    let scenario = accepted(&(set_keys(&minimal(), &[("horizon_year", "2032")]) + &shocks));
     let v = 460.0 * 1.05f64.powi(8);
     let mut checked = 0;
     let mut wrong = Vec::new();
     for seed in 0..400 {
-        let stats = simulate(&scenario, RUNS, seed);
-        let s = Summary::new(&scenario, &stats);
+        let s = summarize(&scenario, RUNS, seed);
         let row = s.trajectory.iter().find(|r| r.year == 2030).expect("a row for 2030");
         let started = |name: &str| {
             let r = s.shocks.iter().find(|r| r.year == 2030 && r.shock == name).expect("a shocks row");

@@ -9,27 +9,17 @@
 //! copied from program output. Values are compared with a relative tolerance of 1e-12, which
 //! only allows for floating-point rounding order.
 
-use tradesim::engine::simulate;
+mod common;
+
+use common::{DEFAULT_SEED, MINIMAL_GROWTH, shock, simulate_text, trade_scenario};
 use tradesim::scenario::Scenario;
 use tradesim::stats::Summary;
 
-const SEED: u64 = 2022;
 const RUNS: u64 = 1_000;
 
-/// `[trade]` with the reference case: 460 in 2022, target 1000, horizon `horizon`.
-fn trade(base_value: f64, target: f64, horizon: i32) -> String {
-    format!(
-        "[trade]\nbase_year = 2022\nbase_value = {base_value:?}\ntarget_value = {target:?}\nhorizon_year = {horizon}\n\n"
-    )
-}
-
+/// Simulates `runs` paths of `text` (any seed would do: every path is the same).
 fn run(text: &str, runs: u64) -> (Scenario, Summary) {
-    let scenario =
-        Scenario::from_toml(text, "test.toml", "test").unwrap_or_else(|e| panic!("invalid scenario: {e}\n{text}"));
-    let stats = simulate(&scenario, runs, SEED);
-    let summary = Summary::new(&scenario, &stats);
-    assert_eq!(summary.runs, runs);
-    (scenario, summary)
+    simulate_text(text, runs, DEFAULT_SEED)
 }
 
 fn close(what: &str, got: f64, want: f64) {
@@ -106,7 +96,8 @@ fn check_shock(summary: &Summary, scenario: &Scenario, name: &str, started: &[i3
     }
 }
 
-const CONSTANT_40: &str = "[growth]\ndistribution = \"constant\"\nmean = 0.40\n";
+/// A constant 40% a year: the growth of MINIMAL_SCENARIO.
+const CONSTANT_40: &str = MINIMAL_GROWTH;
 
 /// a. 460 at a constant 40% towards 1000.
 ///
@@ -122,7 +113,7 @@ const CONSTANT_40: &str = "[growth]\ndistribution = \"constant\"\nmean = 0.40\n"
 #[test]
 fn a_constant_growth_reaches_the_target_in_2025() {
     let path = [460.0, 644.0, 901.6, 1262.24, 1767.136, 2473.9904, 3463.58656, 4849.021184, 6788.6296576];
-    let text = format!("{}{CONSTANT_40}", trade(460.0, 1000.0, 2030));
+    let text = trade_scenario(460.0, 1000.0, 2030, CONSTANT_40, "");
     // One path, fewer than a batch, and several batches (8,192 paths each) merged.
     for runs in [1, RUNS, 40_000] {
         let (scenario, summary) = run(&text, runs);
@@ -147,13 +138,11 @@ fn a_constant_growth_reaches_the_target_in_2025() {
 /// in 2025; we check that too.
 #[test]
 fn b_level_shock_without_recovery() {
-    let shock = |lc: f64| {
-        format!(
-            "{}{CONSTANT_40}\n[[shocks]]\nname = \"cut\"\nkind = \"sanction\"\nyear = 2024\nduration = 1\nlevel_change = {lc:?}\n",
-            trade(460.0, 1000.0, 2027)
-        )
+    let with_cut = |lc: f64| {
+        let cut = shock("cut", &format!("kind = \"sanction\"\nyear = 2024\nduration = 1\nlevel_change = {lc:?}"));
+        trade_scenario(460.0, 1000.0, 2027, CONSTANT_40, &cut)
     };
-    let (scenario, summary) = run(&shock(-0.30), RUNS);
+    let (scenario, summary) = run(&with_cut(-0.30), RUNS);
     check_path(&scenario, &summary, &[460.0, 644.0, 631.12, 883.568, 1236.9952, 1731.79328]);
     check_first_passage(&scenario, &summary, Some(2026));
     // expected_path_year ignores shocks (SPEC §3).
@@ -163,7 +152,7 @@ fn b_level_shock_without_recovery() {
 
     // V(2024) = 901.6 * 0.8 = 721.28; V(2025) = 721.28 * 1.4 = 1009.792; V(2026) = 1413.7088;
     // V(2027) = 1979.19232.
-    let (scenario, summary) = run(&shock(-0.20), RUNS);
+    let (scenario, summary) = run(&with_cut(-0.20), RUNS);
     check_path(&scenario, &summary, &[460.0, 644.0, 721.28, 1009.792, 1413.7088, 1979.19232]);
     check_first_passage(&scenario, &summary, Some(2025));
 }
@@ -189,13 +178,11 @@ fn b_level_shock_without_recovery() {
 /// - recovery 0:   V(2026) = 883.568, V(2027) = 1236.9952 -> 2027.
 #[test]
 fn c_level_shock_with_recovery() {
-    let shock = |lc: f64, recovery: f64| {
-        format!(
-            "{}{CONSTANT_40}\n[[shocks]]\nname = \"cut\"\nyear = 2024\nduration = 2\nlevel_change = {lc:?}\nrecovery = {recovery:?}\n",
-            trade(460.0, 1000.0, 2027)
-        )
+    let with_cut = |lc: f64, recovery: f64| {
+        let cut = shock("cut", &format!("year = 2024\nduration = 2\nlevel_change = {lc:?}\nrecovery = {recovery:?}"));
+        trade_scenario(460.0, 1000.0, 2027, CONSTANT_40, &cut)
     };
-    let (scenario, summary) = run(&shock(-0.30, 1.0), RUNS);
+    let (scenario, summary) = run(&with_cut(-0.30, 1.0), RUNS);
     check_path(&scenario, &summary, &[460.0, 644.0, 631.12, 883.568, 1767.136, 2473.9904]);
     check_first_passage(&scenario, &summary, Some(2026));
     check_shock(&summary, &scenario, "cut", &[2024], &[2024, 2025]);
@@ -206,7 +193,7 @@ fn c_level_shock_with_recovery() {
         (0.0, [460.0, 644.0, 450.8, 631.12, 883.568, 1236.9952], 2027),
     ];
     for (recovery, path, year) in cases {
-        let (scenario, summary) = run(&shock(-0.50, recovery), RUNS);
+        let (scenario, summary) = run(&with_cut(-0.50, recovery), RUNS);
         check_path(&scenario, &summary, &path);
         check_first_passage(&scenario, &summary, Some(year));
     }
@@ -220,10 +207,8 @@ fn c_level_shock_with_recovery() {
 /// V(2027) = 1262.24 (first passage 2027, two years later than a.); V(2028) = 1767.136.
 #[test]
 fn d_growth_change_while_active() {
-    let text = format!(
-        "{}{CONSTANT_40}\n[[shocks]]\nname = \"slow\"\nkind = \"route\"\nyear = 2024\nduration = 2\ngrowth_change = -0.40\n",
-        trade(460.0, 1000.0, 2028)
-    );
+    let slow = shock("slow", "kind = \"route\"\nyear = 2024\nduration = 2\ngrowth_change = -0.40");
+    let text = trade_scenario(460.0, 1000.0, 2028, CONSTANT_40, &slow);
     let (scenario, summary) = run(&text, RUNS);
     check_path(&scenario, &summary, &[460.0, 644.0, 644.0, 644.0, 901.6, 1262.24, 1767.136]);
     check_first_passage(&scenario, &summary, Some(2027));
@@ -246,15 +231,15 @@ fn d_growth_change_while_active() {
 /// V(2027) = 1120; V(2028) = 1568.
 #[test]
 fn e_cap_holds_the_value_until_the_shock_ends() {
-    let cap = "\n[[shocks]]\nname = \"cap\"\nyear = 2023\nduration = 4\ncap_value = 800.0\n";
-    let text = format!("{}{CONSTANT_40}{cap}", trade(460.0, 1000.0, 2028));
+    let cap = shock("cap", "year = 2023\nduration = 4\ncap_value = 800.0");
+    let text = trade_scenario(460.0, 1000.0, 2028, CONSTANT_40, &cap);
     let (scenario, summary) = run(&text, RUNS);
     check_path(&scenario, &summary, &[460.0, 644.0, 800.0, 800.0, 800.0, 1120.0, 1568.0]);
     check_first_passage(&scenario, &summary, Some(2027));
     check_shock(&summary, &scenario, "cap", &[2023], &[2023, 2024, 2025, 2026]);
 
-    let lower = "\n[[shocks]]\nname = \"lower\"\nyear = 2025\ncap_value = 700.0\n";
-    let text = format!("{}{CONSTANT_40}{cap}{lower}", trade(460.0, 1000.0, 2028));
+    let lower = shock("lower", "year = 2025\ncap_value = 700.0");
+    let text = trade_scenario(460.0, 1000.0, 2028, CONSTANT_40, &(cap + &lower));
     let (scenario, summary) = run(&text, RUNS);
     check_path(&scenario, &summary, &[460.0, 644.0, 800.0, 700.0, 800.0, 1120.0, 1568.0]);
     check_first_passage(&scenario, &summary, Some(2027));
@@ -271,13 +256,13 @@ fn e_cap_holds_the_value_until_the_shock_ends() {
 #[test]
 fn f_base_value_at_or_above_target() {
     let growth = "[growth]\ndistribution = \"constant\"\nmean = -0.10\n";
-    let (scenario, summary) = run(&format!("{}{growth}", trade(1200.0, 1000.0, 2025)), RUNS);
+    let (scenario, summary) = run(&trade_scenario(1200.0, 1000.0, 2025, growth, ""), RUNS);
     check_first_passage(&scenario, &summary, Some(2022));
     check_path(&scenario, &summary, &[1200.0, 1080.0, 972.0, 874.8]);
     assert_eq!(summary.first_passage[0].prob_reached_by, 1.0);
     assert_eq!(summary.expected_path_year, Some(2022));
 
-    let (scenario, summary) = run(&format!("{}{growth}", trade(1000.0, 1000.0, 2025)), RUNS);
+    let (scenario, summary) = run(&trade_scenario(1000.0, 1000.0, 2025, growth, ""), RUNS);
     check_first_passage(&scenario, &summary, Some(2022));
     check_path(&scenario, &summary, &[1000.0, 900.0, 810.0, 729.0]);
     assert_eq!(summary.expected_path_year, Some(2022));
@@ -291,7 +276,7 @@ fn f_base_value_at_or_above_target() {
 #[test]
 fn g_never_reached() {
     let growth = "[growth]\ndistribution = \"constant\"\nmean = 0.01\n";
-    let (scenario, summary) = run(&format!("{}{growth}", trade(460.0, 1000.0, 2030)), RUNS);
+    let (scenario, summary) = run(&trade_scenario(460.0, 1000.0, 2030, growth, ""), RUNS);
     check_first_passage(&scenario, &summary, None);
     assert_eq!(summary.prob_reached, 0.0);
     assert_eq!(summary.p10_year, None);
@@ -332,7 +317,7 @@ fn g_never_reached() {
 #[test]
 fn h_fade_halves_the_gap_every_half_life() {
     let growth = "[growth]\ndistribution = \"constant\"\nmean = 0.40\nlong_run_mean = 0.0\nhalf_life = 1.0\n";
-    let (scenario, summary) = run(&format!("{}{growth}", trade(460.0, 900.0, 2029)), RUNS);
+    let (scenario, summary) = run(&trade_scenario(460.0, 900.0, 2029, growth, ""), RUNS);
     for (k, want) in [0.4, 0.2, 0.1, 0.05, 0.025, 0.0125, 0.00625].into_iter().enumerate() {
         close(&format!("m({})", k + 1), scenario.growth().expected_rate(k as u32 + 1), want);
     }
@@ -340,7 +325,7 @@ fn h_fade_halves_the_gap_every_half_life() {
     check_first_passage(&scenario, &summary, Some(2027));
     assert_eq!(summary.expected_path_year, Some(2027));
 
-    let (scenario, summary) = run(&format!("{}{growth}", trade(460.0, 1000.0, 2060)), RUNS);
+    let (scenario, summary) = run(&trade_scenario(460.0, 1000.0, 2060, growth, ""), RUNS);
     check_first_passage(&scenario, &summary, None);
     assert_eq!(summary.expected_path_year, None);
 }
@@ -366,35 +351,14 @@ fn h_fade_halves_the_gap_every_half_life() {
 /// V(2028..2030) = 1767.136
 #[test]
 fn i_occurrences_restart_count_and_permanent() {
-    let shocks = "
-[[shocks]]
-name = \"again\"
-probability = 1.0
-duration = 1
-max_occurrences = 3
-level_change = -0.5
-recovery = 1.0
-
-[[shocks]]
-name = \"forever\"
-year = 2027
-duration = \"permanent\"
-growth_change = -0.40
-
-[[shocks]]
-name = \"pair\"
-probability = 1.0
-duration = 2
-max_occurrences = 2
-
-[[shocks]]
-name = \"window\"
-probability = 1.0
-first_year = 2023
-last_year = 2024
-max_occurrences = 5
-";
-    let text = format!("{}{CONSTANT_40}{shocks}", trade(460.0, 1000.0, 2030));
+    let shocks = [
+        shock("again", "probability = 1.0\nduration = 1\nmax_occurrences = 3\nlevel_change = -0.5\nrecovery = 1.0"),
+        shock("forever", "year = 2027\nduration = \"permanent\"\ngrowth_change = -0.40"),
+        shock("pair", "probability = 1.0\nduration = 2\nmax_occurrences = 2"),
+        shock("window", "probability = 1.0\nfirst_year = 2023\nlast_year = 2024\nmax_occurrences = 5"),
+    ]
+    .concat();
+    let text = trade_scenario(460.0, 1000.0, 2030, CONSTANT_40, &shocks);
     let (scenario, summary) = run(&text, RUNS);
     check_shock(&summary, &scenario, "again", &[2023, 2024, 2025], &[2023, 2024, 2025]);
     check_shock(&summary, &scenario, "forever", &[2027], &[2027, 2028, 2029, 2030]);
@@ -430,10 +394,8 @@ max_occurrences = 5
 /// expected_path_year ignores shocks: 2025.
 #[test]
 fn j_growth_floor() {
-    let text = format!(
-        "{}{CONSTANT_40}\n[[shocks]]\nname = \"collapse\"\nyear = 2024\ngrowth_change = -5.0\n",
-        trade(460.0, 1000.0, 2030)
-    );
+    let collapse = shock("collapse", "year = 2024\ngrowth_change = -5.0");
+    let text = trade_scenario(460.0, 1000.0, 2030, CONSTANT_40, &collapse);
     let (scenario, summary) = run(&text, RUNS);
     check_path(
         &scenario,
@@ -451,7 +413,7 @@ fn j_growth_floor() {
 fn k_zero_sd_distributions_are_deterministic() {
     for dist in ["normal", "lognormal"] {
         let growth = format!("[growth]\ndistribution = \"{dist}\"\nmean = 0.40\nsd = 0.0\n");
-        let (scenario, summary) = run(&format!("{}{growth}", trade(460.0, 1000.0, 2025)), RUNS);
+        let (scenario, summary) = run(&trade_scenario(460.0, 1000.0, 2025, &growth, ""), RUNS);
         check_path(&scenario, &summary, &[460.0, 644.0, 901.6, 1262.24]);
         check_first_passage(&scenario, &summary, Some(2025));
     }

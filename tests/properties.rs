@@ -10,11 +10,14 @@
 //!
 //! Cases and paths are kept small so the whole file runs in a few seconds.
 
+mod common;
+
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
 
-use tradesim::engine::{self, Backend, Options, simulate};
+use common::{proptest_rng_seed, scenario, summarize, trade_scenario};
+use tradesim::engine::{self, Backend, Options};
 use tradesim::model::reference;
 use tradesim::scenario::Scenario;
 use tradesim::stats::Summary;
@@ -185,11 +188,7 @@ impl Spec {
     }
 
     fn scenario(&self) -> Scenario {
-        let text = self.toml();
-        match Scenario::from_toml(&text, "generated.toml", "generated") {
-            Ok(s) => s,
-            Err(e) => panic!("a generated scenario was rejected: {e}\n--- scenario ---\n{text}"),
-        }
+        scenario(&self.toml(), "generated.toml")
     }
 }
 
@@ -365,10 +364,6 @@ fn runs() -> impl Strategy<Value = u64> {
 // ---------------------------------------------------------------------------------------------
 // Checks
 // ---------------------------------------------------------------------------------------------
-
-fn summarize(scenario: &Scenario, runs: u64, seed: u64) -> Summary {
-    Summary::new(scenario, &simulate(scenario, runs, seed))
-}
 
 fn prob(name: &str, year: i32, p: f64) -> Result<(), TestCaseError> {
     prop_assert!(p.is_finite() && (0.0..=1.0).contains(&p), "{name} in {year} is {p}, not a probability");
@@ -664,15 +659,6 @@ fn check_monotone(low: &Summary, high: &Summary) -> Result<(), TestCaseError> {
 }
 
 /// Cases per property: 48, or `PROPTEST_CASES` when set (for a longer search).
-/// The generator's seed: fixed, so `cargo test` and CI check the same cases every time, unless
-/// `PROPTEST_RNG_SEED=<number>` asks for other cases.
-fn rng_seed() -> proptest::test_runner::RngSeed {
-    match std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()) {
-        Some(seed) => proptest::test_runner::RngSeed::Fixed(seed),
-        None => proptest::test_runner::RngSeed::Fixed(2022),
-    }
-}
-
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(48)
 }
@@ -688,7 +674,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 proptest! {
     // 48 cases each (PROPTEST_CASES overrides), and no regression files written into tests/
     // (a failure prints its input and seed instead).
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, rng_seed: rng_seed(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, rng_seed: proptest_rng_seed(), ..ProptestConfig::default() })]
 
     /// (a) Any valid scenario runs, and every figure is finite and consistent.
     #[test]
@@ -736,11 +722,14 @@ fn engine_options() -> Vec<Options> {
         Some(avx2) => backends.push(avx2),
         None => eprintln!("the AVX2 back end: SKIPPED, this CPU has no AVX2 and FMA (the portable one is tested)"),
     }
-    backends.into_iter().flat_map(|backend| [false, true].map(|general_shocks| Options { backend, general_shocks })).collect()
+    backends
+        .into_iter()
+        .flat_map(|backend| [false, true].map(|general_shocks| Options { backend, general_shocks }))
+        .collect()
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, rng_seed: rng_seed(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, rng_seed: proptest_rng_seed(), ..ProptestConfig::default() })]
 
     /// (d) The engine is the reference path (SPEC §2 written plainly, `model::reference`), path
     /// by path and bit for bit: every path's level in every year and its first-passage year, on
@@ -821,13 +810,10 @@ fn generated_texts_cover_every_form() {
 #[test]
 fn raising_the_mean_moves_a_known_first_passage_earlier() {
     let text = |mean: f64| {
-        format!(
-            "[trade]\nbase_year = 2022\nbase_value = 100.0\ntarget_value = 200.0\nhorizon_year = 2050\n\n\
-             [growth]\ndistribution = \"constant\"\nmean = {mean:?}\n"
-        )
+        trade_scenario(100.0, 200.0, 2050, &format!("[growth]\ndistribution = \"constant\"\nmean = {mean:?}\n"), "")
     };
-    let low = Scenario::from_toml(&text(0.10), "low.toml", "low").unwrap();
-    let high = Scenario::from_toml(&text(0.20), "high.toml", "high").unwrap();
+    let low = scenario(&text(0.10), "low.toml");
+    let high = scenario(&text(0.20), "high.toml");
     // 1.1^7 = 1.95, 1.1^8 = 2.14; 1.2^3 = 1.73, 1.2^4 = 2.07.
     assert_eq!(summarize(&low, 10, 1).median_year, Some(2030));
     assert_eq!(summarize(&high, 10, 1).median_year, Some(2026));

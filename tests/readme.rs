@@ -1,14 +1,11 @@
 //! Keeps the README true: its sample output is what `tradesim run` prints on the committed
 //! scenarios, and its example error line is what a broken file gets.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{repo_root, run_in, run_ok, scenario_with, shock, temp_dir, write_scenario};
 
 const README: &str = include_str!("../README.md");
-
-fn tradesim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tradesim"))
-}
 
 /// The text of the fenced block after `marker`.
 fn block_after(marker: &str) -> String {
@@ -21,28 +18,27 @@ fn block_after(marker: &str) -> String {
 
 #[test]
 fn sample_output_is_what_the_default_run_prints() {
-    let out = tempfile::tempdir().unwrap();
-    let output =
-        tradesim().current_dir(env!("CARGO_MANIFEST_DIR")).args(["run", "--out"]).arg(out.path()).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let printed = String::from_utf8(output.stdout).unwrap().replace(&out.path().display().to_string(), "results");
+    let out = temp_dir();
+    let out_arg = out.path().display().to_string();
+    let outcome = run_ok(&repo_root(), &["run", "--out", &out_arg]);
+    let printed = outcome.stdout.replace(&out_arg, "results");
     let sample = block_after("<!-- sample-output");
     assert_eq!(printed, sample, "README's sample output differs from what `tradesim run` prints");
 }
 
 #[test]
 fn example_error_is_what_a_bad_probability_gets() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
-    let text = "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2050\n\n\
-                [growth]\nmean = 0.15\nsd = 0.15\n\n[[shocks]]\nname = \"sanctions\"\nkind = \"sanction\"\n\
-                probability = 1.5\n";
+    let dir = temp_dir();
+    // Lognormal growth (the default distribution) and a shock with an impossible probability.
+    let text = scenario_with(
+        "[growth]\nmean = 0.15\nsd = 0.15\n",
+        &shock("sanctions", "kind = \"sanction\"\nprobability = 1.5"),
+    );
     assert_eq!(text.lines().nth(13), Some("probability = 1.5"));
-    std::fs::write(dir.path().join("scenarios/x.toml"), text).unwrap();
-    let output = tradesim().current_dir(dir.path()).args(["validate", "scenarios/x.toml"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    write_scenario(dir.path(), "scenarios/x.toml", &text);
+    let outcome = run_in(dir.path(), &["validate", "scenarios/x.toml"]);
+    assert_eq!(outcome.code, Some(2));
     let readme_line = README.lines().find(|l| l.starts_with("error: scenarios/x.toml")).unwrap();
-    assert_eq!(stderr.trim_end(), readme_line);
-    assert!(!Path::new(&dir.path().join("results")).exists());
+    assert_eq!(outcome.stderr.trim_end(), readme_line);
+    assert!(!dir.path().join("results").exists());
 }

@@ -22,10 +22,12 @@
 //! All checks of a test go through [`Checks`], which prints (eprintln, shown with
 //! `--nocapture`) the largest deviation in se, and fails listing every check beyond its bound.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
-use tradesim::engine::simulate;
+use common::{SEED, shock, simulate_text, trade_scenario};
 use tradesim::scenario::Scenario;
 use tradesim::stats::Summary;
 
@@ -33,7 +35,6 @@ use tradesim::stats::Summary;
 const Z: f64 = 5.0;
 /// Paths per simulated scenario.
 const N: u64 = 200_000;
-const SEED: u64 = 7;
 /// The sketch's relative error bound (src/sketch.rs: bucket width 2^-10, midpoint returned).
 const SKETCH_RELATIVE: f64 = 1.0 / 2048.0;
 /// z-values of the value quantiles reported per year (p05, p25, p50, p75, p95).
@@ -200,14 +201,13 @@ impl SplitMix {
     }
 }
 
+/// Simulates `N` paths of `text`.
 fn run(text: &str) -> (Scenario, Summary) {
-    let scenario =
-        Scenario::from_toml(text, "test.toml", "test").unwrap_or_else(|e| panic!("invalid scenario: {e}\n{text}"));
-    let stats = simulate(&scenario, N, SEED);
-    let summary = Summary::new(&scenario, &stats);
-    assert_eq!(summary.runs, N);
-    (scenario, summary)
+    simulate_text(text, N, SEED)
 }
+
+/// A constant 5% a year, under which the shock tests work out their expectations.
+const CONSTANT_5: &str = "[growth]\ndistribution = \"constant\"\nmean = 0.05\n";
 
 /// The year quantiles are the smallest years with prob_reached_by >= q (SPEC §3): a
 /// deterministic consistency check of the summary against its own first_passage rows.
@@ -250,12 +250,7 @@ impl LognormalCase {
         if self.long_run_mean != self.mean {
             growth += &format!("long_run_mean = {:?}\nhalf_life = {:?}\n", self.long_run_mean, self.half_life);
         }
-        format!(
-            "[trade]\nbase_year = 2022\nbase_value = {:?}\ntarget_value = {:?}\nhorizon_year = {}\n\n{growth}",
-            self.base_value,
-            self.target,
-            2022 + self.years
-        )
+        trade_scenario(self.base_value, self.target, 2022 + self.years as i32, &growth, "")
     }
 
     /// SPEC §2 step 2: m(k) = L + (m1 - L) 2^(-(k-1)/h).
@@ -497,48 +492,18 @@ fn shock_exact(
 #[test]
 fn shock_occurrences() {
     let years = 10u32;
-    let text = "
-[trade]
-base_year = 2022
-base_value = 100.0
-target_value = 1000.0
-horizon_year = 2032
-
-[growth]
-distribution = \"constant\"
-mean = 0.05
-
-[[shocks]]
-name = \"repeat\"
-probability = 0.2
-max_occurrences = 100
-
-[[shocks]]
-name = \"once\"
-probability = 0.2
-
-[[shocks]]
-name = \"long\"
-probability = 0.3
-duration = 3
-max_occurrences = 100
-
-[[shocks]]
-name = \"range\"
-probability = 0.25
-first_year = 2024
-last_year = 2029
-duration = { min = 1, max = 3 }
-max_occurrences = 2
-
-[[shocks]]
-name = \"forever\"
-probability = 0.1
-first_year = 2025
-duration = \"permanent\"
-max_occurrences = 3
-";
-    let (scenario, summary) = run(text);
+    let shocks = [
+        shock("repeat", "probability = 0.2\nmax_occurrences = 100"),
+        shock("once", "probability = 0.2"),
+        shock("long", "probability = 0.3\nduration = 3\nmax_occurrences = 100"),
+        shock(
+            "range",
+            "probability = 0.25\nfirst_year = 2024\nlast_year = 2029\nduration = { min = 1, max = 3 }\nmax_occurrences = 2",
+        ),
+        shock("forever", "probability = 0.1\nfirst_year = 2025\nduration = \"permanent\"\nmax_occurrences = 3"),
+    ]
+    .concat();
+    let (scenario, summary) = run(&trade_scenario(100.0, 1000.0, 2022 + years as i32, CONSTANT_5, &shocks));
     let mut checks = Checks::new("shock occurrences");
     let fixed = |d: u32| -> DurationLaw { Box::new(move |_| vec![(d, 1.0)]) };
     let laws: [ShockLaw; 5] = [
@@ -589,11 +554,8 @@ max_occurrences = 3
 #[test]
 fn level_shocks_in_expectation() {
     let text = |recovery: f64| {
-        format!(
-            "[trade]\nbase_year = 2022\nbase_value = 100.0\ntarget_value = 1000.0\nhorizon_year = 2030\n\n\
-             [growth]\ndistribution = \"constant\"\nmean = 0.05\n\n\
-             [[shocks]]\nname = \"hit\"\nprobability = 0.3\nmax_occurrences = 100\nlevel_change = -0.2\nrecovery = {recovery:?}\n"
-        )
+        let hit = format!("probability = 0.3\nmax_occurrences = 100\nlevel_change = -0.2\nrecovery = {recovery:?}");
+        trade_scenario(100.0, 1000.0, 2030, CONSTANT_5, &shock("hit", &hit))
     };
     let mut checks = Checks::new("level shocks");
     let n = N as f64;
@@ -650,10 +612,7 @@ fn bounded_case(
     (m1, m2, var): (f64, f64, f64),
     quantile: &dyn Fn(f64) -> (f64, f64),
 ) {
-    let text = format!(
-        "[trade]\nbase_year = 2022\nbase_value = 100.0\ntarget_value = 1000.0\nhorizon_year = 2024\n\n{growth}"
-    );
-    let (scenario, summary) = run(&text);
+    let (scenario, summary) = run(&trade_scenario(100.0, 1000.0, 2024, growth, ""));
     assert!((scenario.growth().expected_rate(1) - m1).abs() < 1e-15);
     assert!((scenario.growth().expected_rate(2) - m2).abs() < 1e-15);
     let n = N as f64;
@@ -688,12 +647,11 @@ fn bounded_case(
 fn normal_distribution() {
     let mut checks = Checks::new("normal");
     let (m1, long_run, half_life, sd, phi) = (0.10, 0.04, 2.0, 0.15, 0.5);
-    let text = format!(
-        "[trade]\nbase_year = 2022\nbase_value = 100.0\ntarget_value = 1000.0\nhorizon_year = 2024\n\n\
-         [growth]\ndistribution = \"normal\"\nmean = {m1:?}\nsd = {sd:?}\nlong_run_mean = {long_run:?}\n\
+    let growth = format!(
+        "[growth]\ndistribution = \"normal\"\nmean = {m1:?}\nsd = {sd:?}\nlong_run_mean = {long_run:?}\n\
          half_life = {half_life:?}\npersistence = {phi:?}\n"
     );
-    let (_, summary) = run(&text);
+    let (_, summary) = run(&trade_scenario(100.0, 1000.0, 2024, &growth, ""));
     let n = N as f64;
     // m(2) = L + (m1 - L) 2^(-1/h)
     let m2 = long_run + (m1 - long_run) * 2f64.powf(-1.0 / half_life);
