@@ -9,6 +9,7 @@
 //! [`report`] the terminal summary; [`cli`] ties them together, [`error`] says what users got
 //! wrong and [`interrupt`] stops cleanly on a signal.
 
+pub mod calibrate;
 pub mod cli;
 pub mod engine;
 pub mod error;
