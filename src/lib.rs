@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod fastexp;
 pub mod growth;
+pub mod init;
 pub mod interrupt;
 pub mod normals;
 pub mod report;
