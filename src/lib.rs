@@ -10,9 +10,11 @@
 //! - [`engine`]: all paths, fast, in parallel batches (§2), on the instructions of [`simd`];
 //! - [`stats`]: mergeable statistics and the figures of §3;
 //! - [`export`]: the CSV files (§5) and the terminal summary;
+//! - [`calibrate`]: a `[growth]` table fitted to a history of trade (§6.4);
 //! - [`cli`]: the command line (§4), tying them together; [`error`] says what users got wrong
 //!   and [`interrupt`] stops cleanly on a signal.
 
+pub mod calibrate;
 pub mod cli;
 pub mod engine;
 pub mod error;

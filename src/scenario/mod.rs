@@ -5,6 +5,8 @@
 //! objects (`Growth::new`, `Shock::new`), which cannot be invalid, so the engine never re-checks.
 //! Every error is one line naming the file, the line and column, the key and the rule to follow.
 
+pub mod template;
+
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
