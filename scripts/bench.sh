@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Times tradesim against the numpy peer (shared/bench/numpy_peer.py): the same scenario
-# (benches/bench_scenario.toml), runs, seed and machine, alternating the two REPEATS times so
+# Times tradesim against the numpy peer (benches/numpy_peer.py, the same model in numpy): the same
+# scenario (benches/bench_scenario.toml), runs, seed and machine, alternating the two REPEATS times so
 # that drift in the machine's speed hits both alike. Prints the peak memory of a first, untimed
 # run of each, each timed run's wall time, the medians, and the ratio numpy/tradesim. Then runs
 # the criterion benchmarks (benches/engine.rs and benches/floor.rs, one `cargo bench` run, about
@@ -9,8 +9,11 @@
 #
 #   scripts/bench.sh [RUNS=1000000] [REPEATS=5]
 #
-# Environment: SHARED_DIR (default: <repo>/../shared) locates the peer; CRITERION=0 skips the
-# criterion benchmarks; TRADESIM_BENCH_CLOCK=cpu has them time CPU time rather than wall time
+# Needs: cargo; python3 3.11 or newer with numpy (scripts/install_numpy.sh installs numpy); GNU time
+# (/usr/bin/time, Debian package `time`) for peak memory, else the figures come from getrusage and
+# include the Python process that starts the command. Nothing is installed: what is missing is
+# named, with how to install it, and the script stops (exit 1) unless it can do without it.
+# Environment: CRITERION=0 skips the criterion benchmarks; TRADESIM_BENCH_CLOCK=cpu has them time CPU time rather than wall time
 # (steadier on a busy machine; see benches/common/mod.rs). Builds go where cargo puts them
 # (CARGO_TARGET_DIR is honoured).
 # Peak memory against the number of runs, and a 100M-run timing: scripts/memory.sh.
@@ -32,15 +35,22 @@ REPEATS=${2:-5}
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 cd "$ROOT"
-SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
-PEER=$SHARED_DIR/bench/numpy_peer.py
+PEER=benches/numpy_peer.py
 SCENARIO=benches/bench_scenario.toml
+
+# What the script cannot do without, checked before a minute of building.
+command -v cargo >/dev/null || die "cargo is missing: install a Rust toolchain (https://rustup.rs)"
+command -v python3 >/dev/null || die "python3 is missing: install Python 3.11 or newer (Debian: apt-get install python3)"
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+    die "python3 is $(python3 --version 2>&1 | cut -d' ' -f2); the numpy peer needs 3.11 or newer (it reads TOML with tomllib)"
+python3 -c 'import numpy' 2>/dev/null ||
+    die "numpy is missing for $(command -v python3): install it with scripts/install_numpy.sh (or python3 -m pip install numpy)"
 # The binary cargo builds, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --offline 2>/dev/null |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) ||
     TARGET_DIR=$ROOT/target
 OURS=$TARGET_DIR/release/tradesim
-[[ -f $PEER ]] || die "numpy peer not found at $PEER (set SHARED_DIR)"
+[[ -f $PEER ]] || die "numpy peer not found at $PEER"
 [[ -f $SCENARIO ]] || die "$SCENARIO not found"
 
 tmp=$(mktemp -d)
@@ -56,17 +66,14 @@ mb() { py 'import sys; print(f"{float(sys.argv[1]) / 1024:.1f}")' "$1"; }
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
 echo "scenario: $SCENARIO, runs $RUNS, seed 1, repeats $REPEATS"
 
-# Peak memory: GNU time when present (installed from Debian's `time` when missing and we can),
-# else `measure` reads it from getrusage(RUSAGE_CHILDREN).
-if [[ ! -x /usr/bin/time ]] && command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
-    echo "installing Debian package 'time' for peak-memory figures" >&2
-    { apt-get install -y -qq time || { apt-get update -qq && apt-get install -y -qq time; }; } \
-        >/dev/null 2>&1 || echo "warning: could not install 'time'; using getrusage instead" >&2
-fi
+# Peak memory: GNU time when present, else `measure` reads it from getrusage(RUSAGE_CHILDREN).
 if [[ -x /usr/bin/time ]] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
     GNU_TIME=1
 else
     GNU_TIME=0
+    echo "warning: GNU time (/usr/bin/time) is missing: install it for exact peak-memory figures" \
+        "(Debian: apt-get install time); meanwhile they come from getrusage and include the" \
+        "Python process that starts each command (about 14 MB)" >&2
 fi
 
 # measure MODE LOG CMD...: runs CMD with its output in LOG; returns CMD's status.
@@ -119,7 +126,6 @@ elif [[ ! -x $OURS ]]; then
 fi
 [[ $ours_ok == 1 ]] || echo "error: $ours_failure; timing the numpy peer only" >&2
 
-scripts/install_numpy.sh || die "scripts/install_numpy.sh failed: numpy is needed for the peer"
 echo "numpy $(python3 -c 'import numpy; print(numpy.__version__)'), $(python3 --version)"
 
 ours_cmd=("$OURS" run "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/ours" --quiet)
