@@ -16,7 +16,8 @@
 # answers), slurmctld and slurmd, as children of this script. It stops exactly those, by PID,
 # on every way out (SIGTERM; SIGKILL only if one has not gone after 10 s, which fails the
 # check), and never touches daemons it did not start: if a slurmctld or slurmd is running but
-# does not answer, it refuses to start a second one beside it.
+# does not answer, it refuses to start a second one beside it. On failure it first cancels the
+# jobs it submitted, on whichever cluster.
 #
 # Environment:
 #   TRADESIM             the tradesim binary (default: target/release/tradesim of this
@@ -335,18 +336,18 @@ wait_until "$wait_seconds" 0 jobs_final || {
 log "jobs $array_id (array) and $merge_id (merge) ended after $((SECONDS - started_wait)) s"
 
 step="job states"
-job_lines "$array_id" >"$scratch/array.txt"
-tasks=()
-while IFS= read -r line; do
-    task=$(field ArrayTaskId "$line") state=$(field JobState "$line")
-    tasks+=("$task")
-    if [[ $state != COMPLETED ]]; then
-        show_log "$(field StdOut "$line")"
-        fail "shard $task (job ${array_id}_$task) ended $state, exit code $(field ExitCode "$line")"
-    fi
-done <"$scratch/array.txt"
-[[ $(printf '%s\n' "${tasks[@]}" | sort -n | tr '\n' ' ') == "$(seq -s ' ' 1 "$SHARDS") " ]] ||
-    fail "array $array_id has tasks '${tasks[*]}', not 1..$SHARDS"
+# One line per array task, sorted by task, so that the first failure named is the lowest shard.
+job_lines "$array_id" | while IFS= read -r line; do
+    echo "$(field ArrayTaskId "$line") $(field JobState "$line") $(field ExitCode "$line") $(field StdOut "$line")"
+done | sort -n >"$scratch/array.txt"
+[[ $(cut -d ' ' -f 1 "$scratch/array.txt" | paste -sd ' ') == "$(seq -s ' ' 1 "$SHARDS")" ]] ||
+    fail "array $array_id has tasks '$(cut -d ' ' -f 1 "$scratch/array.txt" | paste -sd ' ')', not 1..$SHARDS"
+failed=$(awk '$2 != "COMPLETED" { print $1 }' "$scratch/array.txt" | paste -sd ' ')
+if [[ -n $failed ]]; then
+    read -r task state code stdout < <(awk '$2 != "COMPLETED"' "$scratch/array.txt" | head -n 1)
+    show_log "$stdout"
+    fail "shard $task (job ${array_id}_$task) ended $state, exit code $code (shards not COMPLETED: $failed)"
+fi
 line=$(job_lines "$merge_id")
 state=$(field JobState "$line")
 if [[ $state != COMPLETED ]]; then
@@ -373,7 +374,8 @@ if ! diff "$scratch/single.files" "$scratch/merged.files" >"$scratch/files.diff"
 fi
 files=0
 while IFS= read -r file; do
-    cmp -s "$single/$file" "$merged/$file" || fail "${file#./} differs: $(cmp "$single/$file" "$merged/$file" 2>&1)"
+    file=${file#./}
+    cmp -s "$single/$file" "$merged/$file" || fail "$file differs: $(cmp "$single/$file" "$merged/$file" 2>&1)"
     files=$((files + 1))
 done <"$scratch/single.files"
 

@@ -50,8 +50,9 @@ tradesim=${TRADESIM:-${CARGO_TARGET_DIR:-$repo/target}/release/tradesim}
 tradesim=$(cd "$(dirname "$tradesim")" && pwd)/$(basename "$tradesim")
 export TRADESIM=$tradesim
 
-# A bad scenario fails here, once, rather than in every task.
-"$tradesim" validate "$scenario" || die "$scenario does not validate; nothing submitted"
+# A bad scenario fails here, once, rather than in every task. Its report goes to stderr: stdout
+# is for the job ids.
+"$tradesim" validate "$scenario" >&2 || die "$scenario does not validate; nothing submitted"
 
 mkdir -p -- "$out/shards/log"
 cpus=()
