@@ -1,6 +1,6 @@
 //! What users get wrong, and how it is reported (SPEC §4: one line per error, exit status 2).
 //!
-//! Model constructors (`Trade::new`, `Growth::new`, `Shock::new`) return an [`Invalid`] that names
+//! Model constructors (`Growth::new`, `Shock::new`) return an [`Invalid`] that names
 //! the offending key and the rule it breaks; the scenario loader adds the file, the line and the
 //! column and wraps it in an [`InputError`]. Everything else (I/O while writing results) travels
 //! as `anyhow::Error` and exits with status 1.

@@ -18,7 +18,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod engine;
 pub mod error;
-pub mod export;
+pub(crate) mod export;
 pub mod interrupt;
 pub mod model;
 pub mod random;

@@ -7,7 +7,7 @@ pub mod terminal;
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,10 +15,10 @@ use anyhow::{Context, Result};
 
 use crate::engine::Interrupted;
 
-pub use self::csv::RunResult;
+pub(crate) use self::csv::RunResult;
 
 /// Writes `bytes` to `path` atomically: readers see the old file, or the whole new one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
@@ -40,10 +40,9 @@ fn create_dir(dir: &Path) -> Result<()> {
 }
 
 /// Writes every file of a run into `out`: one folder per scenario, then `summary.csv`.
-/// Stops before the next file once `stop` is set (an [`Interrupted`] error). Returns the paths
-/// written, in order. The files are written at the same time, one thread each, since most of
+/// Stops before the next file once `stop` is set (an [`Interrupted`] error). The files are written at the same time, one thread each, since most of
 /// the time goes into waiting for the disk to confirm each one.
-pub fn write_run(out: &Path, results: &[RunResult], stop: &AtomicBool) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_run(out: &Path, results: &[RunResult], stop: &AtomicBool) -> Result<()> {
     create_dir(out)?;
     let mut files = Vec::new();
     for result in results {
@@ -68,8 +67,7 @@ pub fn write_run(out: &Path, results: &[RunResult], stop: &AtomicBool) -> Result
             .collect();
         writers.into_iter().map(|writer| writer.join().expect("a file writer does not panic")).collect()
     });
-    outcomes.into_iter().collect::<Result<Vec<()>>>()?;
-    Ok(files.into_iter().map(|(path, _)| path).collect())
+    outcomes.into_iter().collect()
 }
 
 #[cfg(test)]
