@@ -14,6 +14,7 @@
 //! - [`cli`]: the command line (§4), tying them together; [`error`] says what users got wrong
 //!   and [`interrupt`] stops cleanly on a signal.
 
+pub mod analysis;
 pub mod calibrate;
 pub mod cli;
 pub mod engine;
