@@ -2,7 +2,9 @@
 //! it creates the folders and writes each file atomically (a temporary file in the same folder,
 //! flushed, then renamed into place), so a file appears whole or not at all.
 
+pub mod charts;
 pub mod csv;
+pub mod html;
 
 use std::fs;
 use std::io::Write;
