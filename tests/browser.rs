@@ -38,11 +38,12 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 const CHROMIUM: [&str; 2] = ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"];
 
+/// The browser: TRADESIM_CHROMIUM when set (and only it), else the first of [`CHROMIUM`] there is.
 fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TRADESIM_CHROMIUM") {
-        return Some(PathBuf::from(path));
+    match std::env::var_os("TRADESIM_CHROMIUM") {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => CHROMIUM.iter().map(PathBuf::from).find(|p| p.is_file()),
     }
-    CHROMIUM.iter().map(PathBuf::from).find(|p| p.exists())
 }
 
 fn out_dir() -> PathBuf {
@@ -294,6 +295,7 @@ const MEASURE: &str = r#"JSON.stringify((() => {
   const tables = [...document.querySelectorAll('table')].map(t => ({
     caption: t.caption ? t.caption.textContent : '',
     rows: [...t.tBodies[0].rows].map(r => r.cells[0].textContent),
+    scrolls: t.parentElement.scrollWidth > t.parentElement.clientWidth + 1,
   }));
   const charts = [...document.querySelectorAll('figure svg')].map(svg => {
     const outer = svg.getBoundingClientRect();
@@ -328,6 +330,9 @@ fn check_page(browser: &mut Browser, name: &str, html: &str, charts: usize) -> V
     assert!(complaints.is_empty(), "{name}: {complaints:#?}");
     assert_eq!(page["scripts"], json!(0), "{name}: no script");
     assert!(page["width"].as_f64().unwrap() <= f64::from(VIEWPORT.0), "{name}: the page scrolls sideways");
+    for table in page["tables"].as_array().unwrap() {
+        assert_eq!(table["scrolls"], json!(false), "{name}: the table {} is wider than the page", table["caption"]);
+    }
     let figures = page["charts"].as_array().unwrap();
     assert_eq!(figures.len(), charts, "{name}: every chart is in the page");
     for chart in figures {
@@ -348,6 +353,11 @@ fn check_page(browser: &mut Browser, name: &str, html: &str, charts: usize) -> V
             b["height"].as_f64().unwrap(),
         );
         browser.screenshot(&dir.join(format!("{name}-chart-{i:02}.png")), Some(clip));
+    }
+    if let Some(section) = page["sections"].as_array().unwrap().first() {
+        let b = &section["box"];
+        let clip = (0.0, b["y"].as_f64().unwrap(), f64::from(VIEWPORT.0), b["height"].as_f64().unwrap());
+        browser.screenshot(&dir.join(format!("{name}-section.png")), Some(clip));
     }
     let height = page["height"].as_f64().unwrap();
     browser.screenshot(&dir.join(format!("{name}-page.png")), Some((0.0, 0.0, f64::from(VIEWPORT.0), height)));

@@ -95,7 +95,7 @@ impl Table {
     }
 
     /// For each column, whether it is aligned right: every non-empty cell reads as a number
-    /// (`1,000`, `91.8%`, `-20%`, `>2050`, `0.09 pp`).
+    /// (`1,000`, `91.8%`, `-20%`, `>2050`).
     pub fn numeric_columns(&self) -> Vec<bool> {
         let columns = self.rows.iter().map(Vec::len).chain([self.header.len()]).max().unwrap_or(0);
         (0..columns).map(|c| self.numeric(c)).collect()
@@ -103,8 +103,7 @@ impl Table {
 
     fn numeric(&self, column: usize) -> bool {
         let looks_numeric = |cell: &str| {
-            let core =
-                cell.trim().trim_start_matches(['>', '<', '+', '-']).trim_end_matches(" pp").trim_end_matches('%');
+            let core = cell.trim().trim_start_matches(['>', '<', '+', '-']).trim_end_matches('%');
             !core.is_empty()
                 && core.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == 'e')
                 && core.starts_with(|c: char| c.is_ascii_digit())
@@ -159,11 +158,11 @@ pub fn summary_table(results: &[RunResult]) -> Table {
             "target",
             "horizon",
             "P(reached)",
-            "s.e.",
+            "s.e. (pp)",
             "10% year",
             "median year",
             "90% year",
-            "expected-path year",
+            "expected path year",
         ],
     );
     for r in results {
@@ -178,7 +177,7 @@ pub fn summary_table(results: &[RunResult]) -> Table {
             format::value(s.target_value()),
             s.horizon_year().to_string(),
             format::percent(f.prob_reached),
-            format!("{} pp", format::grouped(f.prob_reached_se * 100.0, 2)),
+            format::grouped(f.prob_reached_se * 100.0, 2),
             year(f.p10_year),
             year(f.median_year),
             year(f.p90_year),

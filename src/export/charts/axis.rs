@@ -143,7 +143,7 @@ pub(crate) fn log_tick_label(v: f64) -> String {
 /// Years to label on an axis of `px_per_year` px a year: multiples of a round step whose labels
 /// do not crowd each other.
 pub(crate) fn year_ticks(first: i32, last: i32, px_per_year: f64) -> Vec<i32> {
-    let label = text_width("2050", TICK_SIZE, false) + 14.0;
+    let label = text_width("2050", TICK_SIZE, false) + 22.0;
     let step =
         [1, 2, 5, 10, 20, 25, 50, 100, 200].into_iter().find(|s| f64::from(*s) * px_per_year >= label).unwrap_or(500);
     let start = first.div_euclid(step) * step;

@@ -39,9 +39,9 @@ pub(crate) fn series_stroke(i: usize) -> Stroke {
 /// Font sizes, in px of the drawing (a chart is shown at about its own size on a laptop).
 pub(crate) const TITLE_SIZE: f64 = 16.0;
 pub(crate) const SUBTITLE_SIZE: f64 = 12.5;
-pub(crate) const LABEL_SIZE: f64 = 13.0;
-pub(crate) const TICK_SIZE: f64 = 12.0;
-pub(crate) const LEGEND_SIZE: f64 = 12.5;
+pub(crate) const LABEL_SIZE: f64 = 13.5;
+pub(crate) const TICK_SIZE: f64 = 12.5;
+pub(crate) const LEGEND_SIZE: f64 = 13.0;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum LineStyle {

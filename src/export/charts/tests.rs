@@ -306,5 +306,6 @@ fn charts_are_fast() {
         std::hint::black_box(first_passage(&s, &summary));
     }
     let per_chart = start.elapsed() / 100;
+    eprintln!("{per_chart:?} per chart");
     assert!(per_chart < std::time::Duration::from_millis(5), "{per_chart:?} per chart");
 }
