@@ -245,7 +245,9 @@ impl Browser {
             "Page.printToPDF",
             json!({"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": true, "preferCSSPageSize": true}),
         );
-        fs::write(path, base64(pdf["data"].as_str().unwrap())).unwrap();
+        let bytes = base64(pdf["data"].as_str().unwrap());
+        assert!(bytes.starts_with(b"%PDF-"), "the print is a PDF");
+        fs::write(path, bytes).unwrap();
     }
 }
 
