@@ -19,7 +19,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod engine;
 pub mod error;
-pub(crate) mod export;
+pub mod export;
 pub mod interrupt;
 pub mod model;
 pub mod random;

@@ -6,7 +6,7 @@ use crate::scenario::Scenario;
 use crate::stats::Summary;
 
 /// One scenario's results, as `summary.csv` needs them.
-pub(crate) struct RunResult<'a> {
+pub struct RunResult<'a> {
     pub scenario: &'a Scenario,
     pub summary: &'a Summary,
     pub seed: u64,
@@ -30,7 +30,7 @@ fn to_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8>
     writer.into_inner().expect("writing to memory cannot fail")
 }
 
-pub(crate) const SUMMARY_COLUMNS: [&str; 13] = [
+pub const SUMMARY_COLUMNS: [&str; 13] = [
     "scenario",
     "runs",
     "seed",
@@ -47,7 +47,7 @@ pub(crate) const SUMMARY_COLUMNS: [&str; 13] = [
 ];
 
 /// `summary.csv`: a row per scenario, in the order given.
-pub(crate) fn summary(results: &[RunResult]) -> Vec<u8> {
+pub fn summary(results: &[RunResult]) -> Vec<u8> {
     to_bytes(
         &SUMMARY_COLUMNS,
         results.iter().map(|r| {
@@ -72,7 +72,7 @@ pub(crate) fn summary(results: &[RunResult]) -> Vec<u8> {
 }
 
 /// `<name>/first_passage.csv`: a row per year, base year to horizon.
-pub(crate) fn first_passage(summary: &Summary) -> Vec<u8> {
+pub fn first_passage(summary: &Summary) -> Vec<u8> {
     to_bytes(
         &["year", "prob_first", "prob_reached_by", "prob_reached_by_se"],
         summary.first_passage.iter().map(|r| {
@@ -82,7 +82,7 @@ pub(crate) fn first_passage(summary: &Summary) -> Vec<u8> {
 }
 
 /// `<name>/trajectory.csv`: a row per year, base year to horizon.
-pub(crate) fn trajectory(summary: &Summary) -> Vec<u8> {
+pub fn trajectory(summary: &Summary) -> Vec<u8> {
     to_bytes(
         &["year", "mean", "p05", "p25", "p50", "p75", "p95", "prob_at_or_above_target"],
         summary.trajectory.iter().map(|r| {
@@ -95,7 +95,7 @@ pub(crate) fn trajectory(summary: &Summary) -> Vec<u8> {
 }
 
 /// `<name>/shocks.csv`: a row per simulated year and shock, year-major, shocks in file order.
-pub(crate) fn shocks(summary: &Summary) -> Vec<u8> {
+pub fn shocks(summary: &Summary) -> Vec<u8> {
     to_bytes(
         &["year", "shock", "kind", "prob_started", "prob_active"],
         summary.shocks.iter().map(|r| {

@@ -2,7 +2,9 @@
 //! it creates the folders and writes each file atomically (a temporary file in the same folder,
 //! flushed, then renamed into place), so a file appears whole or not at all.
 
+pub mod charts;
 pub mod csv;
+pub mod html;
 pub mod terminal;
 
 use std::fs;
@@ -15,10 +17,10 @@ use anyhow::{Context, Result};
 
 use crate::engine::Interrupted;
 
-pub(crate) use self::csv::RunResult;
+pub use self::csv::RunResult;
 
 /// Writes `bytes` to `path` atomically: readers see the old file, or the whole new one.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
@@ -42,7 +44,7 @@ fn create_dir(dir: &Path) -> Result<()> {
 /// Writes every file of a run into `out`: one folder per scenario, then `summary.csv`.
 /// Stops before the next file once `stop` is set (an [`Interrupted`] error). The files are written at the same time, one thread each, since most of
 /// the time goes into waiting for the disk to confirm each one.
-pub(crate) fn write_run(out: &Path, results: &[RunResult], stop: &AtomicBool) -> Result<()> {
+pub fn write_run(out: &Path, results: &[RunResult], stop: &AtomicBool) -> Result<()> {
     create_dir(out)?;
     let mut files = Vec::new();
     for result in results {

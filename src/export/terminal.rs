@@ -26,7 +26,7 @@ fn percent(p: f64) -> String {
 }
 
 /// The table of headline figures, one row per scenario, columns aligned.
-pub(crate) fn table(results: &[RunResult]) -> String {
+pub fn table(results: &[RunResult]) -> String {
     let header = ["scenario", "target", "horizon", "P(reached)", "median", "10-90% years", "expected path"];
     let rows: Vec<[String; 7]> = results
         .iter()
@@ -75,7 +75,7 @@ pub(crate) fn table(results: &[RunResult]) -> String {
 }
 
 /// The whole report: a heading, the table, and where the files are.
-pub(crate) fn render(results: &[RunResult], runs: u64, seed: u64, out: &Path) -> String {
+pub fn render(results: &[RunResult], runs: u64, seed: u64, out: &Path) -> String {
     let count = results.len();
     let plural = if count == 1 { "" } else { "s" };
     format!(

@@ -250,6 +250,12 @@ impl Growth {
         self.persistence
     }
 
+    /// Years for the gap between expected growth and the long-run mean to halve; 1 (unused)
+    /// when there is no fade.
+    pub fn half_life(&self) -> f64 {
+        self.half_life
+    }
+
     /// `m(k) = L + (m1 - L) * 2^(-(k-1)/half_life)` for simulated year `k >= 1` (SPEC §2 step 2).
     pub fn expected_rate(&self, k: u32) -> f64 {
         let (m1, long_run) = (self.first_year_mean, self.long_run_mean);
