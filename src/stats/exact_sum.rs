@@ -10,15 +10,15 @@
 //! [`ExactSum::to_f64`]), to nearest with ties to even.
 //!
 //! The hot path ([`ExactSum::add_all`]) does not touch the limbs for every value. Where a slice's
-//! values span at most [`MAX_SPREAD`] binary exponents (a year's values in a block of paths
-//! always have so far), it splits each value `p` exactly into a high part `q`, `p` rounded to a
-//! grid of 2^j chosen from the slice's largest value, and the rest `p - q` (the error-free
-//! extraction of Rump, Ogita and Oishi, "Accurate floating-point summation part I", SIAM J. Sci.
-//! Comput. 31(1), 2008, §3), and sums each part in plain floating point, which is then exact:
-//! float additions in eight lanes, vectorised, then 16 additions into the limbs per 4096 values.
+//! values span at most [`MAX_SPREAD`] binary exponents (a year's values in a block of the bench
+//! scenario's paths span at most 10), it splits each value `p` exactly into a high part, `p` rounded to a grid
+//! chosen from the slice's largest value, and the rest (the error-free extraction of Rump, Ogita
+//! and Oishi, "Accurate floating-point summation part I", SIAM J. Sci. Comput. 31(1), 2008, §3),
+//! reads each part as an integer from the bits of a float it was added to, and sums the integers:
+//! six vectorisable operations a value, and two additions into the limbs per 4096 values.
 //! Otherwise it adds each value's 53-bit integer significand into a 64-bit bin for its binary
 //! exponent (per-thread scratch, [`Binned`]), and moves the bins that the slice can have touched
-//! into the limbs once per slice: the same exact sum, a little slower.
+//! into the limbs once per slice: the same exact sum, slower.
 
 use std::fmt;
 
@@ -33,15 +33,13 @@ pub const BYTES: usize = LIMBS * 8;
 /// rejects anything larger, which no shard could have written.
 const CAPACITY_BITS: u32 = 2098 + 64;
 
-/// Lanes of the split sums, and values per lane between moves into the limbs (at most
-/// 2^[`LANE_BITS`]): so that each lane's partial sums stay exact (see [`split_sums`]).
-const LANES: usize = 8;
-const LANE_BITS: u32 = 9;
-const SPLIT_CHUNK: usize = LANES << LANE_BITS;
+/// Values split and summed at a time: few enough that the integer sums of their parts cannot
+/// overflow (see [`split_sums`]).
+const SPLIT_CHUNK: usize = 4096;
 
 /// The widest spread of binary exponents, largest value's less smallest's, that the split sums
-/// take: each lane's sum of the low parts must stay within 2^52 of the smallest value's last bit.
-pub const MAX_SPREAD: i32 = 52 - 2 * LANE_BITS as i32;
+/// take: the low parts must stay within 2^50 of the smallest value's last bit.
+pub const MAX_SPREAD: i32 = 48;
 
 const FRACTION: u64 = (1 << 52) - 1;
 const IMPLICIT: u64 = 1 << 52;
@@ -156,8 +154,8 @@ impl ExactSum {
     /// with the same result as [`add`](Self::add) one by one. Values, `min` and `max` must be
     /// finite and non-negative, and every value within `[min, max]` (debug builds check).
     ///
-    /// Normal values whose exponents span at most [`MAX_SPREAD`] are split and summed in floating
-    /// point (see [`split_sums`]), 4096 at a time. Other normal values go through `scratch`'s bins,
+    /// Normal values whose exponents span at most [`MAX_SPREAD`] are split and summed as integers
+    /// (see [`split_sums`]), 4096 at a time. Other normal values go through `scratch`'s bins,
     /// and only the bins between `min`'s and `max`'s exponents are moved into the limbs, once per
     /// 8192 values (before a bin could overflow). Zeros and subnormals go one by one.
     ///
@@ -174,10 +172,10 @@ impl ExactSum {
             return;
         }
         match split_point(min, max) {
-            Some(sigma) => {
+            Some(split) => {
                 for chunk in values.chunks(SPLIT_CHUNK) {
-                    let (high_parts, low_parts) = split_sums(chunk, sigma);
-                    self.add_lanes(&high_parts, &low_parts);
+                    let (high, low) = split_sums(chunk, split);
+                    self.add_parts(high, low, split);
                 }
             }
             None => self.add_binned(values, (min.to_bits() >> 52) as usize, (max.to_bits() >> 52) as usize, scratch),
@@ -189,13 +187,14 @@ impl ExactSum {
         values.iter().for_each(|&v| self.add(v));
     }
 
-    /// Adds the lanes of [`split_sums`]: high parts (non-negative) first, then the low parts that
-    /// are positive, then those that are negative, so that the sum never goes below 0 on the way.
-    fn add_lanes(&mut self, high_parts: &[f64; LANES], low_parts: &[f64; LANES]) {
-        high_parts.iter().chain(low_parts.iter().filter(|&&v| v > 0.0)).for_each(|&v| self.add(v));
-        for &v in low_parts.iter().filter(|&&v| v < 0.0) {
-            let (significand, shift) = split(-v);
-            self.subtract_shifted(significand, shift);
+    /// Adds the sums of [`split_sums`], the high parts' (non-negative) first, so that the sum never
+    /// goes below 0 on the way when the low parts' is negative.
+    fn add_parts(&mut self, high: u64, low: i64, split: Split) {
+        self.add_shifted(high as u128, split.high_unit);
+        if low >= 0 {
+            self.add_shifted(low as u128, split.low_unit);
+        } else {
+            self.subtract_shifted(low.unsigned_abs(), split.low_unit);
         }
     }
 
@@ -334,59 +333,68 @@ fn round(limbs: &[u64; LIMBS], tail: Tail) -> f64 {
     if bits >= INFINITY_BITS { f64::INFINITY } else { f64::from_bits(bits) }
 }
 
-/// Where [`split_sums`] takes normal values within `[min, max]`: `sigma = 1.5 * 2^(j + 52)`, with
-/// the grid of the high parts 2^j, `j = E - 51 + 9` for `max`'s binary exponent `E`. `None` when
-/// the exponents spread more than [`MAX_SPREAD`], or when sigma would overflow (`max` within
-/// 2^10 of the largest double).
+/// How [`split_sums`] splits normal values within `[min, max]`, with `E` and `F` the binary
+/// exponents of `max` and `min` (`2^E <= max < 2^(E+1)`). `None` when they spread more than
+/// [`MAX_SPREAD`], or when `max >= 2^1021` (where `sigma` would overflow).
 #[inline(always)]
-fn split_point(min: f64, max: f64) -> Option<f64> {
+fn split_point(min: f64, max: f64) -> Option<Split> {
+    // Biased exponents: E + 1023 and F + 1023.
     let (low, high) = ((min.to_bits() >> 52) as i32, (max.to_bits() >> 52) as i32);
-    // sigma's biased exponent: j + 52 + 1023 with j = (high - 1023) - 51 + LANE_BITS.
-    let exponent = high + 1 + LANE_BITS as i32;
-    (high - low <= MAX_SPREAD && exponent < 2047).then(|| f64::from_bits(((exponent as u64) << 52) | (1 << 51)))
+    let half = 1 << 51;
+    (high - low <= MAX_SPREAD && high <= 1020 + 1023).then(|| Split {
+        // 1.5 * 2^(E + 3): biased exponent E + 3 + 1023.
+        sigma: f64::from_bits((((high + 3) as u64) << 52) | half),
+        // 1.5 * 2^F.
+        tau: f64::from_bits(((low as u64) << 52) | half),
+        // 2^j = 2^(E - 49) is at j + 1074 = E + 1025 in the sum's units of 2^-1074.
+        high_unit: (high + 2) as u32,
+        // 2^g = 2^(F - 52), likewise.
+        low_unit: (low - 1) as u32,
+    })
 }
 
-/// The sums, lane by lane (value `i` in lane `i % 8`), of the high and low parts of at most
-/// [`SPLIT_CHUNK`] normal values `p` whose binary exponents `e` (with `p` in `[2^e, 2^(e+1))`)
-/// lie in `[E - MAX_SPREAD, E]`, split at `sigma = 1.5 * 2^(j + 52)` with `j = E - 51 + 9`: all
-/// exact, so that `sum(p) = sum(high) + sum(low)` exactly. Subnormals and 0 are not taken.
+/// Where [`split_sums`] splits, and the units of its two parts' sums.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Split {
+    /// `1.5 * 2^(j + 52)`, whose last bit is 2^j: the grid of the high parts.
+    sigma: f64,
+    /// `1.5 * 2^(g + 52)`, whose last bit is 2^g, the smallest value's last bit.
+    tau: f64,
+    /// 2^j as a position in the sum (`j + 1074`).
+    high_unit: u32,
+    /// 2^g likewise.
+    low_unit: u32,
+}
+
+/// The sums of the high and low parts of at most [`SPLIT_CHUNK`] normal values within the
+/// `[min, max]` of [`split_point`], as integers of 2^j and 2^g: `sum(p) = 2^j high + 2^g low`
+/// exactly. With `E` and `F` the exponents of the largest and smallest value, `D = E - F <=
+/// MAX_SPREAD = 48`, `j = E - 49` and `g = F - 52`, for each value `p`:
+/// - `t = sigma + p` lies in `[2^(j+52), 2^(j+53))`, whose last bit is 2^j, since `p < 2^(E+1) =
+///   2^(j+50)`; so it is `sigma + q` with `q = k 2^j` the nearest multiple of 2^j to `p`,
+///   `0 <= k <= 2^50`, and its bits are `sigma`'s plus `k`.
+/// - `t - sigma = q` and `r = p - q` are exact: `p` and `q` are multiples of 2^g (`p >= min`, and
+///   `j > g`), so `r` is one too, of magnitude at most `2^(j-1) = 2^(g + D + 2) <= 2^(g+50)`.
+/// - `tau + r` lies in `(2^(g+52), 2^(g+53))`, whose last bit is 2^g, so it is exact, and its
+///   bits are `tau`'s plus `r / 2^g` (a signed integer of magnitude at most 2^50).
 ///
-/// Why exact, with `b = 9` ([`LANE_BITS`]), `n <= 2^b` values per lane, and every `p < 2^(E+1)
-/// = 2^(j + 52 - b)`:
-/// - `sigma + p` lies in `[2^(j+52), 2^(j+53))`, whose last bit is 2^j, so it rounds to
-///   `sigma + q` with `q` the nearest multiple of 2^j to `p`; `(sigma + p) - sigma = q` is then
-///   exact (a multiple of 2^j below 2^(j+53)). So `q = k 2^j` with `0 <= k <= 2^(52-b)`.
-/// - `p - q` is exact: `|p - q| <= 2^(j-1)`; if `ulp(p) >= 2^j`, `q = p`; if `p <= 2^(j-1)`,
-///   `q = 0`; otherwise `p - q` is a multiple of `ulp(p) >= 2^(j-53)`, so of at most 53 bits.
-/// - A lane's high sum is `2^j` times an integer at most `n 2^(52-b) <= 2^52`: each partial sum
-///   is exact. Every low part is a multiple of `ulp(smallest) >= 2^(E - MAX_SPREAD - 52)` of
-///   magnitude at most `2^(j-1) = 2^(E - MAX_SPREAD - 52) 2^(MAX_SPREAD + b)`, so a lane's
-///   partial sums are that unit times integers of magnitude at most `2^(MAX_SPREAD + 2b) =
-///   2^52`: exact too.
-///
-/// Two passes, the high parts then the low parts, each over whole lanes, so that the compiler
-/// vectorises them (one pass computing both pairs a value's two parts in a vector instead).
+/// So summing the bits of `t` and of `tau + r` (wrapping) and taking off `n` times those of
+/// `sigma` and `tau` leaves `sum(k) <= 2^12 2^50` and `sum(r / 2^g)`, of magnitude at most
+/// `2^12 2^50`: both exact in 64 bits. Integer sums, unlike float ones, may be reordered, so the
+/// compiler vectorises the loop at the width the caller is compiled for.
 #[inline(always)]
-fn split_sums(values: &[f64], sigma: f64) -> ([f64; LANES], [f64; LANES]) {
+fn split_sums(values: &[f64], split: Split) -> (u64, i64) {
     debug_assert!(values.len() <= SPLIT_CHUNK);
-    let (rows, rest) = values.as_chunks::<LANES>();
-    let (mut high, mut low) = ([0.0; LANES], [0.0; LANES]);
-    for row in rows {
-        for lane in 0..LANES {
-            high[lane] += (sigma + row[lane]) - sigma;
-        }
+    let Split { sigma, tau, .. } = split;
+    let (mut high, mut low) = (0u64, 0u64);
+    for &p in values {
+        let t = sigma + p;
+        high = high.wrapping_add(t.to_bits());
+        let r = p - (t - sigma);
+        low = low.wrapping_add((tau + r).to_bits());
     }
-    for row in rows {
-        for lane in 0..LANES {
-            low[lane] += row[lane] - ((sigma + row[lane]) - sigma);
-        }
-    }
-    for (lane, &p) in rest.iter().enumerate() {
-        let q = (sigma + p) - sigma;
-        high[lane] += q;
-        low[lane] += p - q;
-    }
-    (high, low)
+    let n = values.len() as u64;
+    (high.wrapping_sub(n.wrapping_mul(sigma.to_bits())), low.wrapping_sub(n.wrapping_mul(tau.to_bits())) as i64)
 }
 
 /// Per-thread scratch for [`ExactSum::add_all`]: for each of four lanes, one 64-bit bin per
@@ -707,10 +715,13 @@ mod tests {
 
     #[test]
     fn the_split_takes_spreads_up_to_its_bound_and_sigma_short_of_overflow() {
-        assert_eq!(split_point(1.0, double(MAX_SPREAD, FRACTION)), Some(1.5 * 2f64.powi(MAX_SPREAD - 51 + 9 + 52)));
+        let split = split_point(1.0, double(MAX_SPREAD, FRACTION)).expect("a split");
+        let (j, g) = (MAX_SPREAD - 49, -52);
+        assert_eq!((split.sigma, split.tau), (1.5 * 2f64.powi(j + 52), 1.5 * 2f64.powi(g + 52)));
+        assert_eq!((split.high_unit, split.low_unit), ((j + 1074) as u32, (g + 1074) as u32));
         assert_eq!(split_point(1.0, 2f64.powi(MAX_SPREAD + 1)), None);
-        assert!(split_point(2f64.powi(1013), double(1013, FRACTION)).is_some_and(f64::is_finite));
-        assert_eq!(split_point(2f64.powi(1014), 2f64.powi(1014)), None);
+        assert!(split_point(2f64.powi(1020), double(1020, FRACTION)).is_some_and(|s| s.sigma.is_finite()));
+        assert_eq!(split_point(2f64.powi(1021), 2f64.powi(1021)), None);
         assert_eq!(split_point(f64::MAX, f64::MAX), None);
         assert!(split_point(f64::MIN_POSITIVE, f64::MIN_POSITIVE).is_some());
     }
@@ -718,14 +729,14 @@ mod tests {
     #[test]
     fn add_all_equals_add_one_by_one_at_the_split_bounds() {
         let mut scratch = Binned::new();
-        // Each lane's low parts as large as they come, all of one sign, then of the other, and
-        // in the smallest value's last bit: values `spread` exponents below one largest value,
-        // with their bits below the grid 2^j (j = E - 42, so `spread + 10` of them) just under
-        // half (+) or just over (-). Spreads up to MAX_SPREAD go through the split, and past it
-        // through the bins. Lengths around the 4096 values a lane's bounds are counted for.
+        // The low parts as large as they come, all of one sign, then of the other, and in the
+        // smallest value's last bit: values `spread` exponents below one largest value, with their
+        // bits below the grid 2^j (j = E - 49, so `spread + 3` of them) just under half (+) or just
+        // over (-). Spreads up to MAX_SPREAD go through the split, and past it through the bins.
+        // Lengths around the 4096 values the integer sums' bounds are counted for.
         let e = 300;
         for spread in [0, 1, 20, MAX_SPREAD, MAX_SPREAD + 1, MAX_SPREAD + 3, 60] {
-            let below_grid = (spread + 10).min(52);
+            let below_grid = (spread + 3).min(52);
             let half = 1u64 << (below_grid - 1);
             for fraction in [half - 1, half + 1, FRACTION, 0] {
                 for n in [1, SPLIT_CHUNK - 1, SPLIT_CHUNK, SPLIT_CHUNK + 1, 3 * SPLIT_CHUNK + 5] {
@@ -778,19 +789,18 @@ mod tests {
         ]
     }
 
-    /// Normal values whose binary exponents spread over up to 40 (the split takes up to
+    /// Normal values whose binary exponents spread over up to 60 (the split takes up to
     /// MAX_SPREAD, the bins the rest), with random fractions or ones that make the largest low
-    /// parts (bits below the split's grid just under or over half, or all ones).
+    /// parts (bits below the split's grid just under or over half) or all ones.
     fn block() -> impl Strategy<Value = Vec<f64>> {
-        (-1020..1020i32, 0..=40i32, 0usize..10_000).prop_flat_map(|(low, spread, n)| {
-            let fraction = prop_oneof![
-                4 => any::<u64>(),
-                1 => Just(FRACTION),
-                1 => Just((1 << 41) - 1),
-                1 => Just((1 << 41) + 1),
-            ];
+        (-1020..1020i32, 0..=60i32, 0usize..10_000).prop_flat_map(|(low, spread, n)| {
             let high = (low + spread).min(1023);
-            proptest::collection::vec((low..=high, fraction).prop_map(|(e, f)| double(e, f)), n)
+            let value = (low..=high, any::<u64>(), 0..8u8).prop_map(move |(e, random, kind)| {
+                // The bits of a value of exponent e below the grid 2^(high - 49).
+                let half = 1u64 << ((high - e + 3).min(52) - 1);
+                double(e, [half - 1, half + 1, FRACTION, random][kind.min(3) as usize])
+            });
+            proptest::collection::vec(value, n)
         })
     }
 
