@@ -20,7 +20,7 @@ use criterion::measurement::Measurement;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tradesim::exact_sum::{Binned, ExactSum};
+use tradesim::stats::exact_sum::{Binned, ExactSum};
 
 /// Years of values, and values per year: a block of the engine.
 const YEARS: usize = 28;

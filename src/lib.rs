@@ -20,8 +20,6 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 // The exact sum behind the per-year mean (SPEC §3, §8); moves under `stats` when that becomes a folder.
-#[path = "stats/exact_sum.rs"]
-pub mod exact_sum;
 pub mod export;
 pub mod interrupt;
 pub mod model;

@@ -418,3 +418,25 @@ fn k_zero_sd_distributions_are_deterministic() {
         check_first_passage(&scenario, &summary, Some(2025));
     }
 }
+
+/// SPEC §3: the mean is exact. Where every path has the same value, every year's mean is that
+/// value to the last bit, equal to every quantile (which the sketch clamps to the year's
+/// identical extremes), however many paths are summed and however the batches fall on
+/// threads. (With float sums added batch by batch, 2024's mean was 901.6000000000305 while
+/// every path had 901.5999999999999.)
+#[test]
+fn the_mean_of_identical_paths_is_their_value_to_the_last_bit() {
+    for runs in [1, 3, 100_000, 2 * tradesim::engine::BATCH_PATHS + 1] {
+        let (_, summary) = run(common::MINIMAL_SCENARIO, runs);
+        for row in &summary.trajectory {
+            assert!(
+                row.quantiles.iter().all(|q| q.to_bits() == row.mean.to_bits()),
+                "{runs} runs, {}: mean {:?}, quantiles {:?}",
+                row.year,
+                row.mean,
+                row.quantiles
+            );
+        }
+        assert_eq!(summary.trajectory[2].mean, 460.0 * 1.4 * 1.4);
+    }
+}

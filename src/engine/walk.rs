@@ -166,23 +166,20 @@ impl Plan {
         }
     }
 
-    /// One year's values of a block (paths in order): adds path `i`'s value to `sum[i % 4]`,
-    /// in order, so that the sums are the same bits whatever the blocks (a block starts at a
-    /// multiple of 4), and returns the smallest and largest value and the number at or above
-    /// the target. Four lanes at a time, so that it compiles to vector code.
+    /// One year's values of a block: their smallest and largest value and the number at or
+    /// above the target. Four lanes at a time, so that it compiles to vector code.
     #[inline(always)]
-    pub(crate) fn year_figures<I: Isa>(&self, isa: I, values: &[f64], sum: &mut [f64; LANES]) -> (f64, f64, u64) {
+    pub(crate) fn year_figures<I: Isa>(&self, isa: I, values: &[f64]) -> (f64, f64, u64) {
         let target = self.walk.target;
         let (mut min, mut max, mut above) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES], [0.0; LANES]);
         let mut fours = values.chunks_exact(LANES);
-        isa.year_figures4(&mut fours, target, sum, &mut min, &mut max, &mut above);
+        isa.year_figures4(&mut fours, target, &mut min, &mut max, &mut above);
         // Whatever the back end left (all of it for the portable one), then the last values:
         // lane by lane. `above` counts in floats (exact for any block), in the same vectors as
         // the values.
         let last = fours.remainder();
         let rest = fours.flat_map(|four| four.iter().enumerate()).chain(last.iter().enumerate());
         for (lane, &v) in rest {
-            sum[lane] += v;
             min[lane] = if v < min[lane] { v } else { min[lane] };
             max[lane] = if v > max[lane] { v } else { max[lane] };
             above[lane] += if v >= target { 1.0 } else { 0.0 };

@@ -8,10 +8,9 @@
 //! [`BLOCK_PATHS`] paths so that each year's figures and sketch are then taken in passes over a
 //! contiguous slice. Memory is a few blocks per thread, whatever the number of runs.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
 
 use crate::engine::occurrences::Effects;
 use crate::engine::plan::Plan;
@@ -21,6 +20,7 @@ use crate::engine::{BATCH_PATHS, Interrupted};
 use crate::random::streams::PathKey;
 use crate::simd::{Backend, Isa, Kernel};
 use crate::stats::Stats;
+use crate::stats::exact_sum::Binned;
 use crate::stats::sketch::Sketch;
 
 /// What else a batch's paths are shown to, besides the statistics: a test's oracle, or a
@@ -55,6 +55,8 @@ pub(crate) struct Scratch {
     passages: Vec<Option<u32>>,
     gross: Vec<f64>,
     effects: Effects,
+    /// Scratch for the exact sums of each year's values.
+    binned: Binned,
 }
 
 impl Scratch {
@@ -66,6 +68,7 @@ impl Scratch {
             passages: vec![None; BLOCK_PATHS],
             gross: vec![0.0; years * LANES],
             effects: Effects::new(years * LANES),
+            binned: Binned::new(),
         }
     }
 }
@@ -82,7 +85,7 @@ struct Batch<'a, R, S> {
 }
 
 impl<R: Rates, S: PathSink> Kernel for Batch<'_, R, S> {
-    type Output = Option<Vec<f64>>;
+    type Output = Option<()>;
 
     #[inline(always)]
     fn run<I: Isa>(self, isa: I) -> Self::Output {
@@ -92,14 +95,9 @@ impl<R: Rates, S: PathSink> Kernel for Batch<'_, R, S> {
 
 impl Plan {
     /// Runs `batches` on every thread of the current rayon pool. Each worker takes the next
-    /// batch and records it into statistics of its own: every figure there is a count, an
-    /// extreme or a sketch, exact whatever the order, so the workers' statistics are merged
-    /// once at the end. The one exception, the float sums of `V(y)`, each batch returns apart,
-    /// and they are added strictly in batch order as batches finish (whoever completes the
-    /// batch that is next in order adds it and any waiting behind it). A worker does not start a
-    /// batch more than `4 * threads` ahead of that (some 15 ms of work, so that a thread
-    /// the system pauses for a moment holds up no other), so memory stays bounded whatever the
-    /// runs.
+    /// batch and records it into statistics of its own; every figure there is exact whatever
+    /// the order (counts, extremes, sketches, exact sums), so the workers' statistics are merged
+    /// once at the end, in whatever order they finish.
     pub(crate) fn run<R: Rates>(
         &self,
         rates: &R,
@@ -107,17 +105,8 @@ impl Plan {
         batches: Range<u64>,
         stop: &AtomicBool,
     ) -> Result<Stats, Interrupted> {
-        struct Merge {
-            sums: Vec<f64>,
-            next: u64,
-            waiting: BTreeMap<u64, Vec<f64>>,
-        }
         let years = self.years as usize;
-        let threads = rayon::current_num_threads();
-        let ahead = 4 * threads as u64;
         let claimed = AtomicU64::new(batches.start);
-        let merge = Mutex::new(Merge { sums: vec![0.0; years], next: batches.start, waiting: BTreeMap::new() });
-        let merged = Condvar::new();
         let total = Mutex::new(Stats::new(years, self.shocks.len()));
         let worker = || {
             let mut stats = Stats::new(years, self.shocks.len());
@@ -128,27 +117,11 @@ impl Plan {
                 if batch >= batches.end {
                     break;
                 }
-                {
-                    let mut state = merge.lock().expect("no worker panics");
-                    while batch >= state.next + ahead && !stop.load(Ordering::Relaxed) {
-                        state = merged.wait(state).expect("no worker panics");
-                    }
-                }
                 let recorded = Self::recorded(&mut stats, &mut sketches);
                 let job = Batch { plan: self, rates, batch, stop, recorded, scratch: &mut scratch, sink: &mut () };
-                let Some(sums) = backend.run(job) else {
-                    merged.notify_all();
+                if backend.run(job).is_none() {
                     return;
-                };
-                let mut state = merge.lock().expect("no worker panics");
-                state.waiting.insert(batch, sums);
-                loop {
-                    let next = state.next;
-                    let Some(ready) = state.waiting.remove(&next) else { break };
-                    state.sums.iter_mut().zip(&ready).for_each(|(total, batch)| *total += batch);
-                    state.next += 1;
                 }
-                merged.notify_all();
             }
             // Straight into the totals: the first worker's sketches become the totals' (no
             // copy into fresh memory, whose page faults would cost as much as the merging),
@@ -158,18 +131,14 @@ impl Plan {
             total.adopt_sketches(sketches);
         };
         rayon::scope(|scope| {
-            for _ in 0..threads {
+            for _ in 0..rayon::current_num_threads() {
                 scope.spawn(|_| worker());
             }
         });
         if stop.load(Ordering::Relaxed) {
             return Err(Interrupted);
         }
-        let state = merge.into_inner().expect("no worker panics");
-        debug_assert_eq!(state.next, batches.end);
-        let mut total = total.into_inner().expect("no worker panics");
-        total.add_value_sums(&state.sums);
-        Ok(total)
+        Ok(total.into_inner().expect("no worker panics"))
     }
 
     /// Simulates one batch on this thread into statistics of its own, showing its blocks to
@@ -188,9 +157,8 @@ impl Plan {
         let recorded = Self::recorded(&mut stats, &mut sketches);
         let stop = AtomicBool::new(false);
         let job = Batch { plan: self, rates, batch, stop: &stop, recorded, scratch: &mut scratch, sink };
-        let sums = backend.run(job).expect("nothing stops this batch");
+        backend.run(job).expect("nothing stops this batch");
         stats.merge_sketches(&sketches);
-        stats.add_value_sums(&sums);
         stats
     }
 
@@ -204,9 +172,7 @@ impl Plan {
         Recorded { stats, sketches }
     }
 
-    /// Simulates one batch into `stats`, and returns its sum of `V(y)` for each year (added
-    /// four running sums at a time in path order, so that the sum is the same bits whatever
-    /// the blocks). Returns `None` once `stop` is set (checked every block of [`BLOCK_PATHS`]
+    /// Simulates one batch into `stats`. Returns `None` once `stop` is set (checked every block of [`BLOCK_PATHS`]
     /// paths, so a signal is answered within milliseconds); `stats` are then partial.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
@@ -219,11 +185,9 @@ impl Plan {
         recorded: Recorded,
         scratch: &mut Scratch,
         sink: &mut S,
-    ) -> Option<Vec<f64>> {
+    ) -> Option<()> {
         let Recorded { stats, sketches } = recorded;
-        let years = self.years as usize;
         let paths = batch * BATCH_PATHS..self.runs.min((batch + 1) * BATCH_PATHS);
-        let mut sums = vec![[0.0; LANES]; years];
         let mut block = paths.start;
         while block < paths.end {
             if stop.load(Ordering::Relaxed) {
@@ -246,18 +210,17 @@ impl Plan {
                 }
             }
             sink.block(block, &passages[..n as usize], &values);
-            let years = values.chunks_exact(VALUES_STRIDE).zip(sketches.iter_mut()).zip(sums.iter_mut());
-            for (k, ((year_values, sketch), sum)) in years.enumerate() {
+            for (k, (year_values, sketch)) in values.chunks_exact(VALUES_STRIDE).zip(sketches.iter_mut()).enumerate() {
                 let year_values = &year_values[..n as usize];
-                let (min, max, above) = self.year_figures(isa, year_values, sum);
-                sketch.add_all(year_values, min, max);
-                stats.record_extremes(k + 1, min, max, above);
+                let figures = self.year_figures(isa, year_values);
+                sketch.add_all(year_values, figures.0, figures.1);
+                stats.record_values(k + 1, year_values, figures, &mut scratch.binned);
             }
             scratch.values = values;
             scratch.passages = passages;
             block += n;
         }
-        Some(sums.iter().map(|s| (s[0] + s[1]) + (s[2] + s[3])).collect())
+        Some(())
     }
 
     /// Simulates paths `first .. first + L` in lockstep; path `first + lane`'s level in year `k`

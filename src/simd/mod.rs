@@ -101,15 +101,14 @@ pub(crate) trait Isa: Copy + Send + Sync {
     fn lognormal4(self, ar: Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]);
 
     /// The year's figures ([`crate::engine`]'s `year_figures`) of as many groups of four
-    /// values of `fours` as this back end takes at once: adds value `j` of a group to `sum[j]`,
-    /// and folds it into `min[j]`, `max[j]` and the count at or above `target`, `above[j]`.
+    /// values of `fours` as this back end takes at once: folds value `j` of a group into
+    /// `min[j]`, `max[j]` and the count at or above `target`, `above[j]`.
     /// The portable back end takes none (the caller does the rest lane by lane).
     #[allow(clippy::too_many_arguments)]
     fn year_figures4(
         self,
         fours: &mut ChunksExact<f64>,
         target: f64,
-        sum: &mut [f64; 4],
         min: &mut [f64; 4],
         max: &mut [f64; 4],
         above: &mut [f64; 4],
@@ -149,16 +148,7 @@ impl Isa for Portable {
     }
 
     #[inline(always)]
-    fn year_figures4(
-        self,
-        _: &mut ChunksExact<f64>,
-        _: f64,
-        _: &mut [f64; 4],
-        _: &mut [f64; 4],
-        _: &mut [f64; 4],
-        _: &mut [f64; 4],
-    ) {
-    }
+    fn year_figures4(self, _: &mut ChunksExact<f64>, _: f64, _: &mut [f64; 4], _: &mut [f64; 4], _: &mut [f64; 4]) {}
 
     #[inline(always)]
     fn walk4<const R: usize>(

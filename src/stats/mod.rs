@@ -2,16 +2,18 @@
 //!
 //! - [`Stats`] (this file): what a set of paths accumulates (counts, sums, sketches). A plain
 //!   value with [`Stats::merge`], so threads, shards and separate machines combine the same
-//!   way. Counts, extremes and sketches merge exactly in any order; the sums of `V(y)` are
-//!   floats, so the engine adds them batch by batch in batch order.
+//!   way. Every figure merges exactly in any order: counts, extremes, sketches, and the sums
+//!   of `V(y)`, which are exact ([`exact_sum`]), so that the mean is rounded once.
 //! - [`Summary`] ([`summary`]): the figures the CSV files and the terminal show, derived from
 //!   merged `Stats`, with the value quantiles read off the [`sketch`]es.
 
+pub mod exact_sum;
 pub mod sketch;
 pub mod summary;
 
 pub use self::summary::{FirstPassageRow, ShockRow, Summary, TrajectoryRow, VALUE_QUANTILES};
 
+use self::exact_sum::{Binned, ExactSum};
 use self::sketch::{Count, Sketch};
 
 /// What a set of paths accumulates. Year index `k` counts simulated years from 1.
@@ -22,7 +24,8 @@ pub struct Stats {
     runs: u64,
     /// Paths by first-passage year, index `year - base_year` (0 = the base year).
     first_passage: Vec<u64>,
-    value_sum: Vec<f64>,
+    /// The exact sum of `V(y)` over the paths, by simulated year.
+    value_sum: Vec<ExactSum>,
     value_min: Vec<f64>,
     value_max: Vec<f64>,
     at_or_above: Vec<u64>,
@@ -56,7 +59,7 @@ impl Stats {
             shocks,
             runs: 0,
             first_passage: vec![0; years + 1],
-            value_sum: vec![0.0; years],
+            value_sum: vec![ExactSum::new(); years],
             value_min: vec![f64::INFINITY; years],
             value_max: vec![f64::NEG_INFINITY; years],
             at_or_above: vec![0; years],
@@ -88,12 +91,19 @@ impl Stats {
         Occurrences { started: &mut self.started[cells.clone()], ended: &mut self.ended[cells] }
     }
 
-    /// Records the smallest and largest of several paths' values `V(y)` in simulated year `k`,
-    /// and how many are at or above the target. Their sum and their sketch the engine keeps
-    /// apart (a float sum depends on its order; the hot loop's sketches have narrower counts),
-    /// and adds with [`Stats::add_value_sums`] and [`Stats::merge_sketches`].
-    pub(crate) fn record_extremes(&mut self, k: usize, min: f64, max: f64, above: u64) {
+    /// Records several paths' values `V(y)` in simulated year `k`, whose smallest and largest
+    /// are `min` and `max` and of which `above` are at or above the target: their exact sum
+    /// (with `binned` for scratch) and their extremes. Their sketch the engine keeps apart (the
+    /// hot loop's sketches have narrower counts) and adds with [`Stats::merge_sketches`].
+    pub(crate) fn record_values(
+        &mut self,
+        k: usize,
+        values: &[f64],
+        (min, max, above): (f64, f64, u64),
+        binned: &mut Binned,
+    ) {
         let i = k - 1;
+        self.value_sum[i].add_all(values, min, max, binned);
         self.value_min[i] = self.value_min[i].min(min);
         self.value_max[i] = self.value_max[i].max(max);
         self.at_or_above[i] += above;
@@ -115,14 +125,7 @@ impl Stats {
         }
     }
 
-    /// Adds the sums of `V(y)`, one per simulated year, to those recorded.
-    pub(crate) fn add_value_sums(&mut self, sums: &[f64]) {
-        assert_eq!(sums.len(), self.years, "one sum per simulated year");
-        self.value_sum.iter_mut().zip(sums).for_each(|(total, s)| *total += s);
-    }
-
-    /// Adds `other` into `self`. Every figure but the float sums is exact and order-free; merge
-    /// in a fixed order (batch order) for bit-identical sums.
+    /// Adds `other` into `self`: exact, and independent of the order of merging.
     pub fn merge(&mut self, other: &Stats) {
         assert_eq!((self.years, self.shocks), (other.years, other.shocks), "merging stats of different scenarios");
         self.runs += other.runs;
@@ -131,7 +134,7 @@ impl Stats {
         add_counts(&mut self.started, &other.started);
         add_counts(&mut self.ended, &other.ended);
         for i in 0..self.years {
-            self.value_sum[i] += other.value_sum[i];
+            self.value_sum[i].merge(&other.value_sum[i]);
             self.value_min[i] = self.value_min[i].min(other.value_min[i]);
             self.value_max[i] = self.value_max[i].max(other.value_max[i]);
         }

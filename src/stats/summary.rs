@@ -104,7 +104,7 @@ impl Summary {
             });
             trajectory.push(TrajectoryRow {
                 year: year(i + 1),
-                mean: stats.value_sum[i] / runs as f64,
+                mean: stats.value_sum[i].mean(runs),
                 quantiles,
                 prob_at_or_above_target: share(stats.at_or_above[i], runs),
             });

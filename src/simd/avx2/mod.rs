@@ -57,12 +57,11 @@ impl Isa for Avx2 {
         self,
         fours: &mut ChunksExact<f64>,
         target: f64,
-        sum: &mut [f64; 4],
         min: &mut [f64; 4],
         max: &mut [f64; 4],
         above: &mut [f64; 4],
     ) {
-        unsafe { walk::year_figures4(fours, target, sum, min, max, above) }
+        unsafe { walk::year_figures4(fours, target, min, max, above) }
     }
 
     #[inline(always)]

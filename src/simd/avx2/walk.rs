@@ -50,28 +50,24 @@ pub(super) fn lognormal4(ar: Ar1, mu: &[f64], s: &[f64], gross: &mut [f64]) {
     }
 }
 
-/// The year's figures of every group of four values `fours` has left: adds value `j` of a group
-/// to `sum[j]`, folds it into `min[j]` and `max[j]`, and counts it in `above[j]` when at or
-/// above `target`.
+/// The year's figures of every group of four values `fours` has left: folds value `j` of a
+/// group into `min[j]` and `max[j]`, and counts it in `above[j]` when at or above `target`.
 #[target_feature(enable = "avx2")]
 pub(super) fn year_figures4(
     fours: &mut ChunksExact<f64>,
     target: f64,
-    sum: &mut [f64; LANES],
     min: &mut [f64; LANES],
     max: &mut [f64; LANES],
     above: &mut [f64; LANES],
 ) {
     let (target, one) = (_mm256_set1_pd(target), _mm256_set1_pd(1.0));
-    let (mut total, mut low, mut high, mut count) = (load(sum), load(min), load(max), load(above));
+    let (mut low, mut high, mut count) = (load(min), load(max), load(above));
     for four in fours {
         let v = load(four);
-        total = _mm256_add_pd(total, v);
         low = _mm256_min_pd(v, low);
         high = _mm256_max_pd(v, high);
         count = _mm256_add_pd(count, _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(v, target), one));
     }
-    store(sum, total);
     store(min, low);
     store(max, high);
     store(above, count);
