@@ -9,6 +9,8 @@
 //! [`report`] the terminal summary; [`cli`] ties them together, [`error`] says what users got
 //! wrong and [`interrupt`] stops cleanly on a signal.
 
+#[path = "model/bounded.rs"]
+pub mod bounded;
 pub mod cli;
 pub mod engine;
 pub mod error;
