@@ -743,7 +743,8 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let scenario = spec.scenario();
-        let expected: Vec<_> = (0..runs).map(|path| reference::path(&scenario, seed, path)).collect();
+        let paths = reference::Paths::new(&scenario, seed);
+        let expected: Vec<_> = (0..runs).map(|path| paths.path(path)).collect();
         for options in engine_options() {
             let (_, traces) = engine::trace_batch(&scenario, runs, seed, 0, &options);
             prop_assert_eq!(traces.len(), expected.len());

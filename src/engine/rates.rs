@@ -3,10 +3,11 @@
 //! parameters (`1 + m(k)`, the lognormal `mu(k)` and `s(k)`, the bounded shift) come from
 //! [`crate::model::growth::Growth`], tabulated once per run.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Pert, StandardNormal, Triangular, Uniform};
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
 
 use crate::engine::walk::LANES;
+use crate::model::bounded::{BoundedQuantile, PertQuantile, TriangularQuantile, UniformQuantile, unit_open};
 use crate::model::exp;
 use crate::model::growth::{Ar1, Growth, Shape};
 use crate::random::normals::{self, NormalLanes};
@@ -30,30 +31,24 @@ pub(crate) trait UseRates {
 /// Builds the rates of `growth` over `years` simulated years and hands them to `user`.
 pub(crate) fn with_rates<U: UseRates>(growth: &Growth, years: u32, user: U) -> U::Output {
     let per_year = |f: &dyn Fn(u32) -> f64| (1..=years).map(f).collect::<Vec<f64>>();
-    let invalid = "validated by Growth::new";
     if growth.is_certain() {
         return user.with(&Constant { gross: per_year(&|k| growth.gross_mean(k)) });
     }
     let ar = Ar1::new(growth.persistence());
     let gross_shift = || per_year(&|k| growth.bounded_shift(k));
-    match growth.shape() {
-        Shape::Constant => unreachable!("certain growth"),
-        Shape::Normal { sd } => user.with(&Normal { ar, gross_mean: per_year(&|k| growth.gross_mean(k)), sd }),
-        Shape::Lognormal { sd } => {
+    match (growth.shape(), growth.bounded_quantile()) {
+        (Shape::Normal { sd }, _) => user.with(&Normal { ar, gross_mean: per_year(&|k| growth.gross_mean(k)), sd }),
+        (Shape::Lognormal { sd }, _) => {
             let (mu, s) = (1..=years).map(|k| growth.lognormal_parameters(k, sd)).unzip();
             user.with(&Lognormal { ar, mu, s })
         }
-        Shape::Triangular { min, mode, max } => {
-            let distribution = Triangular::new(min, max, mode).expect(invalid);
-            user.with(&Bounded { distribution, gross_shift: gross_shift() })
+        (_, Some(BoundedQuantile::Triangular(quantile))) => {
+            user.with(&Bounded { quantile, gross_shift: gross_shift() })
         }
-        Shape::Pert { min, mode, max } => {
-            let distribution = Pert::new(min, max).with_mode(mode).expect(invalid);
-            user.with(&Bounded { distribution, gross_shift: gross_shift() })
-        }
-        Shape::Uniform { min, max } => {
-            let distribution = Uniform::new(min, max).expect(invalid);
-            user.with(&Bounded { distribution, gross_shift: gross_shift() })
+        (_, Some(BoundedQuantile::Pert(quantile))) => user.with(&Bounded { quantile, gross_shift: gross_shift() }),
+        (_, Some(BoundedQuantile::Uniform(quantile))) => user.with(&Bounded { quantile, gross_shift: gross_shift() }),
+        (Shape::Constant | Shape::Triangular { .. } | Shape::Pert { .. } | Shape::Uniform { .. }, None) => {
+            unreachable!("constant growth is certain; bounded growth has a quantile function")
         }
     }
 }
@@ -147,19 +142,47 @@ impl Rates for Lognormal {
     }
 }
 
-/// Triangular, PERT and uniform: `X + (1 + m(k) - m1)`.
-struct Bounded<D> {
-    distribution: D,
+/// A bounded distribution's quantile function, specialised per family so that the hot loop is
+/// compiled for each.
+trait Quantile: Sync {
+    fn quantile(&self, u: f64) -> f64;
+}
+
+impl Quantile for TriangularQuantile {
+    #[inline(always)]
+    fn quantile(&self, u: f64) -> f64 {
+        TriangularQuantile::quantile(self, u)
+    }
+}
+
+impl Quantile for PertQuantile {
+    #[inline(always)]
+    fn quantile(&self, u: f64) -> f64 {
+        PertQuantile::quantile(self, u)
+    }
+}
+
+impl Quantile for UniformQuantile {
+    #[inline(always)]
+    fn quantile(&self, u: f64) -> f64 {
+        UniformQuantile::quantile(self, u)
+    }
+}
+
+/// Triangular, PERT and uniform: `Q(u) + (1 + m(k) - m1)`, one uniform `u` per path and year
+/// from the path's generator ([`unit_open`] of its next word).
+struct Bounded<Q> {
+    quantile: Q,
     gross_shift: Vec<f64>,
 }
 
-impl<D: Distribution<f64> + Sync> Rates for Bounded<D> {
+impl<Q: Quantile> Rates for Bounded<Q> {
     #[inline(always)]
     fn fill<const L: usize, I: Isa>(&self, _: I, seeds: &[[u64; 4]; L], gross: &mut [f64]) {
         let mut rngs = seeds.map(streams::xoshiro);
         for (year, shift) in gross.chunks_exact_mut(L).zip(&self.gross_shift) {
             for (g, rng) in year.iter_mut().zip(rngs.iter_mut()) {
-                *g = self.distribution.sample(rng) + shift;
+                *g = self.quantile.quantile(unit_open(rng.next_u64())) + shift;
             }
         }
     }

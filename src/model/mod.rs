@@ -7,6 +7,7 @@
 //! are written once: the engine and the reference path call the same functions, so that they
 //! can differ only in how they organise the work.
 
+pub mod bounded;
 pub mod exp;
 pub mod growth;
 pub mod reference;

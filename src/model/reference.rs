@@ -10,9 +10,10 @@
 //! recovery of an occurrence that ended last year, then the level change of one starting now),
 //! then held under the active caps and above the floor.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Pert, StandardNormal, Triangular, Uniform};
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
 
+use crate::model::bounded::{BoundedQuantile, unit_open};
 use crate::model::growth::{Ar1, Shape};
 use crate::model::shock::{Duration, Shock};
 use crate::model::{LEVEL_CEILING, exp, floored_gross, held_level};
@@ -31,54 +32,66 @@ pub struct PathTrace {
 }
 
 /// Path `path` of a run of `scenario` with `seed`, drawing from the path's own streams
-/// ([`crate::random::streams`]).
+/// ([`crate::random::streams`]). (For many paths of one scenario, [`Paths`] builds a bounded
+/// distribution's quantile table once.)
 pub fn path(scenario: &Scenario, seed: u64, path: u64) -> PathTrace {
-    let growth = scenario.growth();
-    let key = PathKey::new(path);
-    let mut rng = streams::growth_key(seed).growth_rng(key);
-    let ar = Ar1::new(growth.persistence());
-    // The AR(1) surprise z(k) (step 3): drawn in year order, one normal a year.
-    let mut z = 0.0;
-    let mut surprise = |k: u32, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
-        let e: f64 = rng.sample(StandardNormal);
-        z = if k == 1 { e } else { ar.next(z, e) };
-        z
-    };
-    // The gross base rate 1 + r(k) (step 4).
-    let invalid = "validated by Growth::new";
-    let gross = |k: u32| -> f64 {
-        if growth.is_certain() {
-            return growth.gross_mean(k);
-        }
-        match growth.shape() {
-            Shape::Constant => unreachable!("certain growth"),
-            Shape::Normal { sd } => growth.gross_mean(k) + sd * surprise(k, &mut rng),
-            Shape::Lognormal { sd } => {
-                let (mu, s) = growth.lognormal_parameters(k, sd);
-                exp::exp(s.mul_add(surprise(k, &mut rng), mu))
+    Paths::new(scenario, seed).path(path)
+}
+
+/// The paths of a run of one scenario with one seed.
+pub struct Paths<'a> {
+    scenario: &'a Scenario,
+    seed: u64,
+    /// The quantile function of bounded growth.
+    quantile: Option<BoundedQuantile>,
+}
+
+impl<'a> Paths<'a> {
+    pub fn new(scenario: &'a Scenario, seed: u64) -> Self {
+        Paths { scenario, seed, quantile: scenario.growth().bounded_quantile() }
+    }
+
+    /// Path `path`.
+    pub fn path(&self, path: u64) -> PathTrace {
+        let (scenario, seed) = (self.scenario, self.seed);
+        let growth = scenario.growth();
+        let key = PathKey::new(path);
+        let mut rng = streams::growth_key(seed).growth_rng(key);
+        let ar = Ar1::new(growth.persistence());
+        // The AR(1) surprise z(k) (step 3): drawn in year order, one normal a year.
+        let mut z = 0.0;
+        let mut surprise = |k: u32, rng: &mut rand_xoshiro::Xoshiro256PlusPlus| {
+            let e: f64 = rng.sample(StandardNormal);
+            z = if k == 1 { e } else { ar.next(z, e) };
+            z
+        };
+        // The gross base rate 1 + r(k) (step 4).
+        let gross = |k: u32| -> f64 {
+            if growth.is_certain() {
+                return growth.gross_mean(k);
             }
-            Shape::Triangular { min, mode, max } => {
-                Triangular::new(min, max, mode).expect(invalid).sample(&mut rng) + growth.bounded_shift(k)
+            match (growth.shape(), &self.quantile) {
+                (Shape::Normal { sd }, _) => growth.gross_mean(k) + sd * surprise(k, &mut rng),
+                (Shape::Lognormal { sd }, _) => {
+                    let (mu, s) = growth.lognormal_parameters(k, sd);
+                    exp::exp(s.mul_add(surprise(k, &mut rng), mu))
+                }
+                (_, Some(quantile)) => quantile.quantile(unit_open(rng.next_u64())) + growth.bounded_shift(k),
+                (_, None) => unreachable!("constant growth is certain; bounded growth has a quantile"),
             }
-            Shape::Pert { min, mode, max } => {
-                Pert::new(min, max).with_mode(mode).expect(invalid).sample(&mut rng) + growth.bounded_shift(k)
-            }
-            Shape::Uniform { min, max } => {
-                Uniform::new(min, max).expect(invalid).sample(&mut rng) + growth.bounded_shift(k)
-            }
-        }
-    };
-    let trace = walk(scenario, scenario.shocks(), gross, |shock, k, occurrence| {
-        let stream = streams::shock_key(seed, shock.name()).shock_stream(key);
-        let p = shock.probability();
-        let starts = p >= 1.0 || (p > 0.0 && stream.starts(k, streams::start_digits(p)));
-        starts.then(|| match shock.duration() {
-            Duration::Years(d) => d,
-            Duration::Between { min, max } => stream.duration_draw(occurrence, min, max),
-            Duration::Permanent => u32::MAX,
-        })
-    });
-    PathTrace { path, ..trace }
+        };
+        let trace = walk(scenario, scenario.shocks(), gross, |shock, k, occurrence| {
+            let stream = streams::shock_key(seed, shock.name()).shock_stream(key);
+            let p = shock.probability();
+            let starts = p >= 1.0 || (p > 0.0 && stream.starts(k, streams::start_digits(p)));
+            starts.then(|| match shock.duration() {
+                Duration::Years(d) => d,
+                Duration::Between { min, max } => stream.duration_draw(occurrence, min, max),
+                Duration::Permanent => u32::MAX,
+            })
+        });
+        PathTrace { path, ..trace }
+    }
 }
 
 /// The path of SPEC §3's `expected_path_year`: `r(k) = m(k)` every year, and no shocks.
