@@ -1396,7 +1396,7 @@ fn an_oversized_scenario_file_is_refused() {
     let dir = temp_dir();
     let padding = "# padding\n".repeat(500_000);
     write_scenario(dir.path(), "big.toml", &format!("{padding}{MINIMAL_SCENARIO}"));
-    let expected = "is larger than 4 MiB; a scenario file is a few kilobytes";
+    let expected = "the file is larger than 4 MiB, too large for a scenario file (a few kilobytes)";
     let outcome = run_in(dir.path(), &["validate", "big.toml"]);
     let line = assert_one_input_error(&outcome, "5 MB");
     assert_eq!(line, format!("error: big.toml: {expected}"));
