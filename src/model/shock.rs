@@ -7,9 +7,10 @@ use crate::model::growth::{finite, rate};
 use crate::scenario::{MAX_VALUE, MIN_VALUE};
 
 /// Whether `text` can stand as a label in a CSV cell or a table: not empty or blank (SPEC §5
-/// keeps an empty cell for an undefined figure), and one line, with no control characters.
+/// keeps an empty cell for an undefined figure), and one line: no control characters (among them
+/// `\n`, `\r` and U+0085) and neither of Unicode's line and paragraph separators.
 pub fn is_one_line_label(text: &str) -> bool {
-    !text.trim().is_empty() && !text.chars().any(char::is_control)
+    !text.trim().is_empty() && !text.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
 }
 
 /// The rule [`is_one_line_label`] checks, in words.
@@ -402,7 +403,7 @@ mod tests {
 
     #[test]
     fn names_are_one_line_of_text() {
-        for bad in ["", " ", "a\nb", "a\rb", "a\tb", "a\u{7}b", "a\u{85}b"] {
+        for bad in ["", " ", "a\nb", "a\rb", "a\tb", "a\u{7}b", "a\u{85}b", "a\u{2028}b", "a\u{2029}b"] {
             let e = Shock::new(ShockParams { name: bad.into(), ..shock() }, 2022, 2050).unwrap_err();
             assert_eq!(e.key(), "name", "{bad:?}");
         }
