@@ -22,7 +22,7 @@ pub enum Invalid {
     UnknownChoice { key: &'static str, expected: &'static str, got: String },
     #[error("{key} cannot be combined with {other}; {hint}")]
     Conflict { key: &'static str, other: &'static str, hint: &'static str },
-    #[error("name '{got}' must be 1 to 64 letters, digits, '_' or '-' (it names the output folder)")]
+    #[error("name '{got}' must be 1 to 64 ASCII letters, digits, '_' and '-' (it names the output folder)")]
     BadName { got: String },
     #[error("duplicate shock name '{name}'; give each [[shocks]] entry its own name")]
     DuplicateShock { name: String },

@@ -539,10 +539,12 @@ fn two_files_with_the_same_scenario_name_are_refused() {
     let outcome = run_in(dir.path(), &["run", "-q", "-n", &runs, "-o", "out", "one.toml", "two.toml"]);
     assert_file_error(&outcome, "two.toml", &Pos::Optional, &["same"], "same name");
     assert_nothing_written(dir.path(), &[PathBuf::from("one.toml"), PathBuf::from("two.toml")], "same name");
-    // A file stem equal to another file's `name` clashes too.
+    // A file stem equal to another file's `name` clashes too; validate says the first is ok.
     write_scenario(dir.path(), "same.toml", MINIMAL_SCENARIO);
     let outcome = run_in(dir.path(), &["validate", "one.toml", "same.toml"]);
-    assert_file_error(&outcome, "same.toml", &Pos::Optional, &["same"], "stem clash");
+    assert_eq!(outcome.stdout, "ok: same (0 shocks, 2022-2050)\n", "{outcome}");
+    let line = assert_one_error_line(&outcome, 2, "stem clash");
+    assert!(line.starts_with("error: same.toml: ") && line.contains("'same'"), "{line}");
 }
 
 #[test]
@@ -1146,4 +1148,321 @@ fn help_and_version_exit_0() {
     }
     run_ok(dir.path(), &["--version"]);
     assert!(files_in(dir.path()).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// i. What a newcomer and a hostile tester found (issue 18)
+// ---------------------------------------------------------------------------------------------
+
+/// Longest a small run may take, even on a busy machine: it takes milliseconds.
+const SMALL_RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `-j` beyond what can help (the cores, the batches of the run) is capped, with one note on
+/// stderr (none with --quiet), and never hangs: the run of one batch finishes at once.
+#[test]
+fn a_huge_thread_count_is_capped_with_one_note() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "small.toml", MINIMAL_SCENARIO);
+    // 10 paths: one batch, so one thread can help, whatever the cores.
+    for threads in ["3000", "100000", "18446744073709551615"] {
+        let what = format!("-j {threads}");
+        let mut cmd = tradesim();
+        cmd.current_dir(dir.path()).args(["run", "-n", "10", "-o", "out", "-j", threads, "small.toml"]);
+        let outcome = capture_within(&mut cmd, SMALL_RUN_LIMIT).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(outcome.code, Some(0), "{what}\n{outcome}");
+        assert_eq!(
+            outcome.stderr_lines(),
+            [format!("note: -j {threads} capped at 1 thread (a run of 10 paths is 1 batch)")],
+            "{what}\n{outcome}"
+        );
+        let mut cmd = tradesim();
+        cmd.current_dir(dir.path()).args(["run", "-q", "-n", "10", "-o", "out", "-j", threads, "small.toml"]);
+        let outcome = capture_within(&mut cmd, SMALL_RUN_LIMIT).unwrap_or_else(|e| panic!("{what} -q: {e}"));
+        assert_eq!(outcome.code, Some(0), "{what} -q\n{outcome}");
+        assert!(outcome.stderr.is_empty(), "{what} -q printed on stderr\n{outcome}");
+    }
+    // Beyond the cores: as many threads as there are cores, said once.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let runs = (BATCH_PATHS * (cores as u64 + 1)).to_string();
+    let mut cmd = tradesim();
+    cmd.current_dir(dir.path()).args(["run", "-n", &runs, "-o", "out", "-j", "100000", "small.toml"]);
+    let outcome = capture_within(&mut cmd, SMALL_RUN_LIMIT).unwrap();
+    assert_eq!(outcome.code, Some(0), "{outcome}");
+    let plural = if cores == 1 { "" } else { "s" };
+    assert_eq!(
+        outcome.stderr_lines(),
+        [format!("note: -j 100000 capped at {cores} thread{plural} ({cores} core{plural})")],
+        "{outcome}"
+    );
+}
+
+/// A file without `[growth]` (or `[trade]`) names the missing table, about the whole file.
+#[test]
+fn a_missing_table_is_named_as_a_table() {
+    let trade_only = named("x", &edit(MINIMAL_SCENARIO, MINIMAL_GROWTH, ""));
+    let growth_only =
+        edit(&trade_only, &MINIMAL_SCENARIO[..MINIMAL_SCENARIO.find("\n[growth]").unwrap()], "") + MINIMAL_GROWTH;
+    for (text, table) in [(trade_only, "[growth]"), (growth_only, "[trade]"), (String::new(), "[trade]")] {
+        let dir = temp_dir();
+        write_scenario(dir.path(), "case.toml", &text);
+        let outcome = run_in(dir.path(), &["validate", "case.toml"]);
+        let line = assert_one_input_error(&outcome, table);
+        assert_eq!(
+            line,
+            format!("error: case.toml: the table {table} is missing; add it (see docs/SCENARIO_FILE.md)"),
+            "{text}"
+        );
+    }
+}
+
+/// A key missing from a table is named with its table, like every other key
+/// (`trade.target_value`, `shocks[1].name`), at the table's header.
+#[test]
+fn a_missing_key_is_named_with_its_table() {
+    let m = MINIMAL_SCENARIO;
+    let no_name = scenario_with(MINIMAL_GROWTH, &(shock("a", "probability = 0.5") + "\n[[shocks]]\nyear = 2030\n"));
+    let second_shock = no_name.rfind("[[shocks]]").unwrap();
+    let second_shock = no_name[..second_shock].matches('\n').count() + 1;
+    check_all(vec![
+        case(
+            "target_value",
+            edit(m, "target_value = 1000.0\n", ""),
+            at(line_of(m, "[trade]")),
+            &["trade.target_value is required"],
+        ),
+        case(
+            "base_year",
+            edit(m, "base_year = 2022\n", ""),
+            at(line_of(m, "[trade]")),
+            &["trade.base_year is required"],
+        ),
+        case("shock name", no_name, at(second_shock), &["shocks[1].name is required"]),
+    ]);
+}
+
+/// `cap_value` has the range of the other values (SPEC §2 step 7 holds levels at or above
+/// 1e-250, so a smaller cap could not be applied).
+#[test]
+fn cap_value_has_the_range_of_the_other_values() {
+    let mut cases = Vec::new();
+    for (value, got) in [("1e-300", "1e-300"), ("1e300", "1e300"), ("2e-201", "2e-201")] {
+        let text = with_shock(&format!("probability = 0.5\ncap_value = {value}"));
+        let pos = at(key_line(&text, "cap_value"));
+        let rule = format!(
+            "shocks[0].cap_value must be within [1e-200, 1e200] (change the unit to bring it into range), got {got}"
+        );
+        cases.push(case(&format!("cap_value = {value}"), text, pos, &[rule.as_str()]));
+    }
+    check_all(cases);
+    for value in ["1e-200", "1e200"] {
+        let dir = temp_dir();
+        write_scenario(dir.path(), "ok.toml", &with_shock(&format!("probability = 0.5\ncap_value = {value}")));
+        run_ok(dir.path(), &["validate", "ok.toml"]);
+    }
+}
+
+/// A UTF-8 byte-order mark is not part of the TOML: columns are counted without it, and it
+/// never shows in a message.
+#[test]
+fn a_byte_order_mark_is_stripped_before_parsing() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "bom.toml", &format!("\u{feff}name = 5\n{MINIMAL_SCENARIO}"));
+    let outcome = run_in(dir.path(), &["validate", "bom.toml"]);
+    let line = assert_one_input_error(&outcome, "BOM");
+    assert_eq!(line, "error: bom.toml:1:8: name: invalid type: integer '5', expected a string");
+    write_scenario(dir.path(), "good.toml", &format!("\u{feff}{MINIMAL_SCENARIO}"));
+    run_ok(dir.path(), &["validate", "good.toml"]);
+}
+
+/// A shock name is a cell of shocks.csv: never empty (SPEC §5 keeps empty cells for undefined
+/// figures), never more than one line.
+#[test]
+fn shock_names_must_be_one_line_of_text() {
+    let cases = ["", "   ", "a\\nb", "a\\rb", "tab\\there", "bell\\u0007", "del\\u007f"]
+        .into_iter()
+        .map(|name| {
+            let text = scenario_with(MINIMAL_GROWTH, &shock(name, "probability = 0.5"));
+            let pos = at(line_of(&text, "name = "));
+            case(&format!("shock name {name:?}"), text, pos, &["shocks[0].name must be", "one line"])
+        })
+        .collect();
+    check_all(cases);
+    // Any other text is a name: spaces, punctuation, any script.
+    let dir = temp_dir();
+    let text = scenario_with(MINIMAL_GROWTH, &shock("Санкции ЕС, 2024 (\\\"soft\\\")", "probability = 0.5"));
+    write_scenario(dir.path(), "ok.toml", &text);
+    run_ok(dir.path(), &["validate", "ok.toml"]);
+}
+
+/// A shock whose window lies wholly outside the simulated years can never start: a warning
+/// naming it and its window, from validate and run (not with --quiet), never a failure.
+#[test]
+fn shocks_that_can_never_start_are_warned_about() {
+    let dir = temp_dir();
+    let shocks = [
+        shock("late", "year = 2204"),
+        shock("early", "probability = 0.5\nfirst_year = 1990\nlast_year = 2000"),
+        shock("after", "probability = 0.5\nfirst_year = 2060"),
+        shock("before", "probability = 0.5\nlast_year = 2010"),
+        shock("fine", "probability = 0.5\nfirst_year = 2000\nlast_year = 2023"),
+    ]
+    .concat();
+    write_scenario(dir.path(), "x.toml", &scenario_with(MINIMAL_GROWTH, &shocks));
+    let expected = [
+        "warning: x.toml: shocks[0] 'late' can never start: its window 2204-2204 lies outside the simulated years 2023-2050",
+        "warning: x.toml: shocks[1] 'early' can never start: its window 1990-2000 lies outside the simulated years 2023-2050",
+        "warning: x.toml: shocks[2] 'after' can never start: its window (from 2060) lies outside the simulated years 2023-2050",
+        "warning: x.toml: shocks[3] 'before' can never start: its window (up to 2010) lies outside the simulated years 2023-2050",
+    ];
+    let validate = run_ok(dir.path(), &["validate", "x.toml"]);
+    assert_eq!(validate.stderr_lines(), expected, "{validate}");
+    assert_eq!(validate.stdout, "ok: x (5 shocks, 2022-2050)\n");
+    let run = run_ok(dir.path(), &["run", "-n", "100", "-o", "out", "x.toml"]);
+    assert_eq!(run.stderr_lines(), expected, "{run}");
+    let quiet = run_ok(dir.path(), &["run", "-q", "-n", "100", "-o", "out", "x.toml"]);
+    assert!(quiet.stderr.is_empty(), "{quiet}");
+}
+
+/// Messages that say what to do, for mistakes a newcomer makes.
+#[test]
+fn messages_say_what_to_do() {
+    let m = MINIMAL_SCENARIO;
+    let single = format!("{m}\n[shocks]\nname = \"a\"\nprobability = 0.5\n");
+    check_all(vec![
+        case(
+            "[shocks] with single brackets",
+            single.clone(),
+            at(line_of(&single, "[shocks]")),
+            &["write [[shocks]] (an array of tables), one per shock"],
+        ),
+        case("non-ASCII name", named("Қазақстан", m), at(1), &["ASCII letters, digits, '_' and '-'"]),
+        case("missing target_value", edit(m, "target_value = 1000.0\n", ""), Pos::Optional, &["trade.target_value"]),
+    ]);
+
+    let dir = temp_dir();
+    write_scenario(dir.path(), "a.toml", m);
+    for args in [&["validate", "a.toml", "a.toml"][..], &["run", "-q", "-n", "10", "-o", "out", "a.toml", "./a.toml"]] {
+        let outcome = run_in(dir.path(), args);
+        let line = assert_one_error_line(&outcome, 2, "the same file twice");
+        assert!(line.contains("given twice"), "{line}");
+        assert!(!dir.path().join("out").exists());
+    }
+
+    for (args, what) in [
+        (&["-n", "-1"][..], "--runs"),
+        (&["--runs", "0"], "--runs"),
+        (&["-j", "-1"], "--threads"),
+        (&["-j", "0"], "--threads"),
+    ] {
+        let mut all = vec!["run", "-q", "-o", "out"];
+        all.extend_from_slice(args);
+        all.push("a.toml");
+        let outcome = run_in(dir.path(), &all);
+        let line = assert_one_input_error(&outcome, &args.join(" "));
+        assert!(line.contains(what) && line.contains("a whole number >= 1"), "{line}");
+    }
+
+    fs::write(dir.path().join("taken"), "precious").unwrap();
+    for out in ["taken", "taken/sub"] {
+        let outcome = run_in(dir.path(), &["run", "-q", "-n", "10", "-o", out, "a.toml"]);
+        let line = assert_one_error_line(&outcome, 1, out);
+        assert!(line.contains("taken is a file, not a folder"), "{line}");
+    }
+}
+
+/// Hidden files in ./scenarios (editor and system files) are not scenarios.
+#[test]
+fn hidden_files_in_scenarios_are_not_run() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "scenarios/visible.toml", MINIMAL_SCENARIO);
+    write_scenario(dir.path(), "scenarios/.hidden.toml", MINIMAL_SCENARIO);
+    run_ok(dir.path(), &["run", "-q", "-n", "10", "-o", "out"]);
+    assert_eq!(files_in(&dir.path().join("out")), run_files(&["visible"]));
+}
+
+/// The paths printed after a run are clean, whatever the spelling of --out.
+#[test]
+fn out_with_a_trailing_slash_prints_clean_paths() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "a.toml", MINIMAL_SCENARIO);
+    let outcome = run_ok(dir.path(), &["run", "-n", "10", "-o", "out/", "a.toml"]);
+    let results = outcome.stdout.lines().find(|l| l.starts_with("Results: ")).expect("a Results line");
+    assert_eq!(results, "Results: out/summary.csv and out/<scenario>/{first_passage,trajectory,shocks}.csv");
+}
+
+/// A scenario file is a few kilobytes: one over 4 MiB is refused without reading it all.
+#[test]
+fn an_oversized_scenario_file_is_refused() {
+    let dir = temp_dir();
+    let padding = "# padding\n".repeat(500_000);
+    write_scenario(dir.path(), "big.toml", &format!("{padding}{MINIMAL_SCENARIO}"));
+    let expected = "the file is larger than 4 MiB, too large for a scenario file (a few kilobytes)";
+    let outcome = run_in(dir.path(), &["validate", "big.toml"]);
+    let line = assert_one_input_error(&outcome, "5 MB");
+    assert_eq!(line, format!("error: big.toml: {expected}"));
+    if Path::new("/dev/zero").exists() {
+        let outcome = capture_within(tradesim().args(["validate", "/dev/zero"]), SMALL_RUN_LIMIT).unwrap();
+        let line = assert_one_input_error(&outcome, "/dev/zero");
+        assert_eq!(line, format!("error: /dev/zero: {expected}"));
+    }
+}
+
+/// Without ./scenarios, run says that it runs the built-in baseline (not with --quiet).
+#[test]
+fn run_without_scenarios_folder_says_it_runs_the_builtin_baseline() {
+    let dir = temp_dir();
+    let outcome = run_ok(dir.path(), &["run", "-n", "10", "-o", "out"]);
+    assert_eq!(
+        outcome.stderr_lines(),
+        ["note: there is no ./scenarios folder here; running the built-in baseline scenario"],
+        "{outcome}"
+    );
+    let quiet = run_ok(dir.path(), &["run", "-q", "-n", "10", "-o", "out"]);
+    assert!(quiet.stderr.is_empty(), "{quiet}");
+}
+
+/// validate reports on every file: `ok:` on stdout for each good one, an error line on stderr
+/// for each bad one, and exit status 2 if any is bad. Shocks are counted in good English.
+#[test]
+fn validate_reports_every_file_good_or_bad() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "good.toml", MINIMAL_SCENARIO);
+    write_scenario(dir.path(), "one.toml", &scenario_with(MINIMAL_GROWTH, &shock("a", "year = 2030")));
+    write_scenario(dir.path(), "bad.toml", &edit(MINIMAL_SCENARIO, "mean = 0.4", "mean = -2.0"));
+    let outcome = run_in(dir.path(), &["validate", "good.toml", "bad.toml", "one.toml"]);
+    assert_eq!(outcome.code, Some(2), "{outcome}");
+    assert_eq!(outcome.stdout, "ok: good (0 shocks, 2022-2050)\nok: one (1 shock, 2022-2050)\n");
+    let lines = outcome.stderr_lines();
+    assert_eq!(lines.len(), 1, "{outcome}");
+    assert!(lines[0].starts_with("error: bad.toml:"), "{outcome}");
+}
+
+/// The terminal table says what unit the target is in: in the header when every scenario
+/// shares one, in a column of its own when they differ.
+#[test]
+fn the_summary_table_shows_the_unit() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "a.toml", MINIMAL_SCENARIO);
+    let euro = MINIMAL_SCENARIO.replace("horizon_year = 2050\n", "horizon_year = 2050\nunit = \"EUR billion\"\n");
+    write_scenario(dir.path(), "b.toml", &euro);
+    let header = |outcome: &Outcome| outcome.stdout.lines().find(|l| l.starts_with("scenario")).unwrap().to_string();
+    let one = run_ok(dir.path(), &["run", "-n", "10", "-o", "out", "a.toml"]);
+    let one_header = header(&one);
+    assert!(one_header.contains("  target (USD million)  horizon"), "{one}");
+    let two = run_ok(dir.path(), &["run", "-n", "10", "-o", "out", "a.toml", "b.toml"]);
+    let two_header = header(&two);
+    let words: Vec<&str> = two_header.split_whitespace().collect();
+    assert_eq!(words[..4], ["scenario", "target", "unit", "horizon"], "{two}");
+    let row = |name: &str| two.stdout.lines().find(|l| l.starts_with(name)).unwrap().to_string();
+    assert!(row("a ").contains("1000  USD million"), "{two}");
+    assert!(row("b ").contains("1000  EUR billion"), "{two}");
+    // A unit is one line of text, like a shock name: it is printed in the table.
+    write_scenario(
+        dir.path(),
+        "c.toml",
+        &MINIMAL_SCENARIO.replace("horizon_year = 2050\n", "horizon_year = 2050\nunit = \"a\\nb\"\n"),
+    );
+    let outcome = run_in(dir.path(), &["validate", "c.toml"]);
+    let line = assert_one_input_error(&outcome, "unit with a newline");
+    assert!(line.contains("trade.unit must be"), "{line}");
 }

@@ -370,7 +370,7 @@ fn out_pointing_at_an_existing_file_is_an_io_error() {
     let output = run_small(file.to_str().unwrap());
     let line = assert_one_error_line(&output, 1, "I/O error");
     assert!(line.contains(file.to_str().unwrap()), "{line}");
-    assert!(line.contains("File exists") || line.contains("Not a directory"), "no cause in: {line}");
+    assert!(line.contains(&format!("{} is a file, not a folder", file.display())), "no cause in: {line}");
     assert_eq!(fs::read_to_string(&file).unwrap(), "not a folder\n", "the file was changed");
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "something else was written");
 }
@@ -383,7 +383,7 @@ fn out_below_an_existing_file_is_an_io_error() {
     let output = run_small(out.to_str().unwrap());
     let line = assert_one_error_line(&output, 1, "I/O error");
     assert!(line.contains(out.to_str().unwrap()), "{line}");
-    assert!(line.contains("Not a directory"), "no cause in: {line}");
+    assert!(line.contains(&format!("{} is a file, not a folder", file.display())), "no cause in: {line}");
 }
 
 #[test]
@@ -391,7 +391,7 @@ fn out_under_dev_full_is_an_io_error() {
     let output = run_small("/dev/full/x");
     let line = assert_one_error_line(&output, 1, "I/O error");
     assert!(line.contains("/dev/full/x"), "{line}");
-    assert!(line.contains("Not a directory"), "no cause in: {line}");
+    assert!(line.contains("/dev/full is not a folder"), "no cause in: {line}");
 }
 
 /// A tmpfs mounted for one test, unmounted when dropped.
@@ -703,7 +703,7 @@ fn shocks_whose_combined_effects_overflow_stay_finite() {
             &format!("s{i}"),
             &format!(
                 "year = 2150\nduration = 3\nlevel_change = 1e6\ngrowth_change = {growth_change}\nrecovery = 1.0\n\
-                 cap_value = 1e-300"
+                 cap_value = 1e-200"
             ),
         );
     }
@@ -752,4 +752,121 @@ fn values_spanning_every_octave_do_not_exhaust_memory() {
     let output = capture(Command::new("sh").args(["-c", &command]).stdin(Stdio::null()));
     assert_eq!(output.code, Some(0), "{output}");
     assert_complete_run(&out, &["spread"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// e. Thread counts and unwritable output (issue 18)
+// ---------------------------------------------------------------------------------------------
+
+/// However many threads are asked for, a run answers a signal within a second: the pool is
+/// capped at what can help, so it never spends its time starting threads.
+#[test]
+fn a_signal_stops_a_run_with_a_huge_thread_count_within_a_second() {
+    let (_dir, out, mut args) = long_run("50000000");
+    args.extend(["-j", "100000", "--quiet"].map(str::to_string));
+    let child = tradesim().args(args).spawn_piped();
+    let mut reaper = Reaper(Some(child));
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(reaper.child().try_wait().unwrap().is_none(), "the long run ended within a second");
+    let sent = Instant::now();
+    send_signal(reaper.child().id(), "INT");
+    let status = wait_for(reaper.child(), Duration::from_secs(10));
+    let took = sent.elapsed();
+    assert!(status.is_some(), "still running 10 s after SIGINT with -j 100000");
+    let output = reaper.output();
+    assert!(took <= Duration::from_secs(1), "took {took:?} to stop after SIGINT");
+    let line = assert_one_error_line(&output, 130, "SIGINT with -j 100000");
+    assert!(line.contains("interrupted"), "{line}");
+    assert_only_whole_files(&out);
+}
+
+/// The long-run check estimates with the threads that will really run: `-j 64` on a small
+/// machine does not make 25 minutes look like one.
+#[test]
+fn a_long_run_at_a_terminal_asks_for_yes_whatever_the_thread_count() {
+    if !terminal_available() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores > 8 {
+        eprintln!("skipped: {cores} cores could run 10^10 paths of the baseline in under two minutes");
+        return;
+    }
+    let dir = temp_dir();
+    let baseline = repo_root().join(LIBRARY).join("baseline.toml");
+    let out = dir.path().join("out");
+    let args = ["run", baseline.to_str().unwrap(), "-n", "10000000000", "-j", "64", "-o", out.to_str().unwrap()];
+    let child = under_terminal(&args).spawn_piped();
+    let mut reaper = Reaper(Some(child));
+    let status = wait_for(reaper.child(), Duration::from_secs(60)).expect("it should stop and ask, not run");
+    let output = reaper.output();
+    let text = output.stdout.replace('\r', "");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(status.code(), Some(2), "output:\n{text}");
+    assert_eq!(lines.len(), 2, "expected the cap note and the question, got:\n{text}");
+    assert!(lines[0].starts_with("note: -j 64 capped at "), "{}", lines[0]);
+    assert!(lines[1].starts_with("error: ") && lines[1].contains("--yes"), "{}", lines[1]);
+    assert!(lines[1].contains(&format!("on {cores} thread")), "{}", lines[1]);
+    assert!(!out.exists(), "nothing should be written");
+}
+
+/// An error line that cannot be written (stderr on a full device) changes nothing else: the
+/// exit status is still 2, never an abort.
+#[test]
+fn an_unwritable_stderr_keeps_the_exit_status() {
+    let dir = temp_dir();
+    let bad = write_scenario(dir.path(), "bad.toml", &edit(&small(), "mean = 0.05", "mean = -2.0"));
+    let Some(full) = dev_full() else { return };
+    let output = capture(tradesim().current_dir(dir.path()).args(["run", bad.to_str().unwrap()]).stderr(full));
+    assert_eq!(output.code, Some(2), "{output}");
+    let Some(full) = dev_full() else { return };
+    let output = capture(tradesim().args(["validate", bad.to_str().unwrap()]).stderr(full));
+    assert_eq!(output.code, Some(2), "{output}");
+}
+
+/// A note that cannot be written (stderr on a full device) does not stop the run.
+#[test]
+fn an_unwritable_note_does_not_stop_the_run() {
+    // The note on a capped thread count: the run finishes.
+    let dir = temp_dir();
+    let scenario = write_scenario(dir.path(), "small.toml", &small());
+    let out = dir.path().join("out");
+    let Some(full) = dev_full() else { return };
+    let output = capture(
+        tradesim()
+            .args(["run", scenario.to_str().unwrap(), "--runs", "200", "-j", "1000", "-o", out.to_str().unwrap()])
+            .stderr(full),
+    );
+    assert_eq!(output.code, Some(0), "{output}");
+    assert_complete_run(&out, &["small"]);
+
+    // The estimate of a long run: it goes ahead, and stops on a signal as usual.
+    let (_dir, out, args) = long_run("10000000000");
+    let Some(full) = dev_full() else { return };
+    let child = tradesim().args(args).stdout(Stdio::null()).stderr(full).spawn().unwrap();
+    let mut reaper = Reaper(Some(child));
+    // Timing one batch and writing the note take milliseconds; the run itself takes hours.
+    std::thread::sleep(Duration::from_secs(3));
+    let early = reaper.child().try_wait().unwrap();
+    assert!(early.is_none(), "the run ended when its note could not be written: {early:?}");
+    send_signal(reaper.child().id(), "INT");
+    let status = wait_for(reaper.child(), Duration::from_secs(5)).expect("stopped after SIGINT");
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_only_whole_files(&out);
+}
+
+/// Help that cannot be written is not a success.
+#[test]
+fn help_on_a_full_stdout_is_not_a_success() {
+    for args in [&["--help"][..], &["run", "--help"], &["--version"]] {
+        let Some(full) = dev_full() else { return };
+        let output = capture(tradesim().args(args).stdout(full));
+        let what = args.join(" ");
+        let line = assert_one_error_line(&output, 1, &what);
+        assert!(line.contains("No space left on device"), "{what}: {line}");
+        // And with stderr full too, the status still says it failed.
+        let (Some(full), Some(full_err)) = (dev_full(), dev_full()) else { return };
+        let output = capture(tradesim().args(args).stdout(full).stderr(full_err));
+        assert_eq!(output.code, Some(1), "{what}: {output}");
+    }
 }

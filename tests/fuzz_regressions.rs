@@ -240,9 +240,11 @@ fn unicode_names() {
 
 #[test]
 fn names_with_line_breaks_give_one_line_errors() {
-    let shock = shock("a\\nb\\r\\nc\\u2028d", "probability = 0.3");
-    let message = refused(&with_shocks(&shock.repeat(2)), "duplicate shock name");
-    assert!(!message.contains(['\n', '\r']), "{message:?}");
+    // A shock name is itself refused when it is not one line (it is a cell of shocks.csv).
+    for name in ["a\\nb\\r\\nc\\u2028d", "a\\u2028b", "a\\u2029b"] {
+        let message = refused(&with_shocks(&shock(name, "probability = 0.3")), "shocks[0].name must be one line");
+        assert!(!message.contains(['\n', '\r', '\u{2028}', '\u{2029}']), "{message:?}");
+    }
     let message = refused(&named("bad\\nname", &minimal()), "name");
     assert!(!message.contains(['\n', '\r']), "{message:?}");
     let message = refused(&edit(&minimal(), "\"constant\"", "\"con\\nstant\""), "growth.distribution");

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use common::{proptest_rng_seed, scenario, summarize, trade_scenario};
 use tradesim::engine::{self, Backend, Options};
 use tradesim::model::reference;
-use tradesim::scenario::Scenario;
+use tradesim::scenario::{MAX_VALUE, MIN_VALUE, Scenario};
 use tradesim::stats::Summary;
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ impl Spec {
             }
             if let Some(c) = s.cap_factor {
                 let cap = self.base() * c;
-                if cap > 0.0 && cap.is_finite() {
+                if (MIN_VALUE..=MAX_VALUE).contains(&cap) {
                     writeln!(t, "cap_value = {}", f(cap)).unwrap();
                 }
             }

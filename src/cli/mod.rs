@@ -1,6 +1,10 @@
 //! The command line (SPEC §4, §6–8): the commands and their options (clap), how a failure
 //! becomes one `error:` line per problem and an exit status, and one module per command
 //! pipeline ([`run`]: load and validate every scenario, simulate, write, report).
+//!
+//! Nothing here writes with `print!` or `eprintln!`, which panic when the stream cannot be
+//! written (a panic aborts the release build): results go through [`print_out`], which reports
+//! a failure, and notes, warnings and errors through [`note`], which cannot fail.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -43,7 +47,7 @@ pub struct RunArgs {
     /// Scenario files (TOML); default: every *.toml in ./scenarios, or the built-in baseline
     pub scenarios: Vec<PathBuf>,
     /// Monte Carlo paths per scenario
-    #[arg(short = 'n', long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
+    #[arg(short = 'n', long, default_value_t = 100_000, value_parser = whole_number_at_least_one, allow_negative_numbers = true)]
     pub runs: u64,
     /// Seed of every random stream; the same seed gives the same files
     #[arg(long, default_value_t = 2022, allow_negative_numbers = true)]
@@ -51,8 +55,8 @@ pub struct RunArgs {
     /// Folder for the CSV files
     #[arg(short, long, default_value = "results")]
     pub out: PathBuf,
-    /// Worker threads (default: all cores); never changes the results
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
+    /// Worker threads (default and at most: all cores); never changes the results
+    #[arg(short = 'j', long, value_parser = whole_number_at_least_one, allow_negative_numbers = true)]
     pub threads: Option<u64>,
     /// Print nothing on success
     #[arg(short, long)]
@@ -60,6 +64,18 @@ pub struct RunArgs {
     /// Go ahead with a run estimated to take more than two minutes, without asking
     #[arg(short = 'y', long)]
     pub yes: bool,
+}
+
+/// Reads a count (`--runs`, `--threads`): SPEC §4 wants an integer >= 1, and the message says so
+/// whatever was wrong with the text (`-1`, `0`, `1.5`, `abc`).
+fn whole_number_at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            Err(format!("must be a whole number >= 1, at most {}", u64::MAX))
+        }
+        _ => Err("must be a whole number >= 1".to_string()),
+    }
 }
 
 /// Why a command failed, and so its exit status.
@@ -106,12 +122,20 @@ impl From<Interrupted> for Failure {
     }
 }
 
-/// Parses the arguments; help and version are printed here and end the process with status 0.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, Failure> {
-    Cli::try_parse_from(args).map_err(|e| {
-        use clap::error::ErrorKind;
+/// Parses the arguments. Help and version are printed here, and give `Ok(None)`: nothing more
+/// to do (or a failure, when they cannot be written: not a success).
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Cli>, Failure> {
+    use clap::error::ErrorKind;
+    let e = match Cli::try_parse_from(args) {
+        Ok(cli) => return Ok(Some(cli)),
+        Err(e) => e,
+    };
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        // Not `e.exit()`, which ignores a failed write and exits 0.
+        return print_out(&e.render().to_string()).map(|()| None);
+    }
+    Err({
         let message = match e.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
             ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
                 "a command is required: tradesim run [SCENARIO]... or tradesim validate SCENARIO...".to_string()
             }
@@ -137,15 +161,35 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, Failure> {
 pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { scenarios } => {
+            // Every file gets its line: `ok:` on stdout, or its error on stderr (exit 2).
             let mut text = String::new();
-            for s in scenario::load_all(&scenarios).map_err(Failure::Input)? {
-                let (name, shocks) = (s.name(), s.shocks().len());
-                text += &format!("ok: {name} ({shocks} shocks, {}-{})\n", s.base_year(), s.horizon_year());
+            let mut errors = Vec::new();
+            for result in scenario::load_each(&scenarios) {
+                match result {
+                    Ok(s) => {
+                        s.warnings().iter().for_each(|w| note(&format!("warning: {w}")));
+                        let shocks = match s.shocks().len() {
+                            1 => "1 shock".to_string(),
+                            n => format!("{n} shocks"),
+                        };
+                        text += &format!("ok: {} ({shocks}, {}-{})\n", s.name(), s.base_year(), s.horizon_year());
+                    }
+                    Err(e) => errors.push(e),
+                }
             }
-            print_out(&text)
+            let written = print_out(&text);
+            if errors.is_empty() { written } else { Err(Failure::Input(errors)) }
         }
         Command::Run(args) => run::run(&args, stop),
     }
+}
+
+/// Writes one line to standard error, for notes, warnings and errors. A failure is ignored:
+/// there is nowhere left to report it, and it must not change what the command does or its exit
+/// status.
+pub fn note(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}").and_then(|()| stderr.flush());
 }
 
 /// Writes to standard output without `print!`'s panic on failure: a closed pipe (`| head`)

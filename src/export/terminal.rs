@@ -25,10 +25,23 @@ fn percent(p: f64) -> String {
     }
 }
 
-/// The table of headline figures, one row per scenario, columns aligned.
+/// The table of headline figures, one row per scenario, columns aligned. The target's unit is
+/// in its header when every scenario has the same one, in a column of its own otherwise.
 pub fn table(results: &[RunResult]) -> String {
-    let header = ["scenario", "target", "horizon", "P(reached)", "median", "10-90% years", "expected path"];
-    let rows: Vec<[String; 7]> = results
+    let units: Vec<&str> = results.iter().map(|r| r.scenario.unit()).collect();
+    let shared_unit = units.first().filter(|first| units.iter().all(|u| u == *first));
+    let target = shared_unit.map_or_else(|| "target".to_string(), |unit| format!("target ({unit})"));
+    let mut header: Vec<String> =
+        ["scenario", &target, "horizon", "P(reached)", "median", "10-90% years", "expected path"]
+            .map(String::from)
+            .into();
+    // Text columns (the scenario, the unit) are left-aligned; the figures are right-aligned.
+    let mut left = vec![true, false, false, false, false, false, false];
+    if shared_unit.is_none() {
+        header.insert(2, "unit".to_string());
+        left.insert(2, true);
+    }
+    let rows: Vec<Vec<String>> = results
         .iter()
         .map(|r| {
             let (s, f) = (r.scenario, r.summary);
@@ -37,7 +50,7 @@ pub fn table(results: &[RunResult]) -> String {
                 (None, _) => "-".to_string(),
                 (Some(lo), hi) => format!("{lo}-{}", year_or(hi, &after)),
             };
-            [
+            let mut row = vec![
                 s.name().to_string(),
                 human_number(s.target_value()),
                 s.horizon_year().to_string(),
@@ -45,31 +58,35 @@ pub fn table(results: &[RunResult]) -> String {
                 year_or(f.median_year, &after),
                 range,
                 year_or(f.expected_path_year, &after),
-            ]
+            ];
+            if shared_unit.is_none() {
+                row.insert(2, s.unit().to_string());
+            }
+            row
         })
         .collect();
-    let mut widths = header.map(str::len);
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let mut line = |cells: &[&str]| {
+    let mut line = |cells: &[String]| {
         let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            // The scenario name is text (left-aligned); the figures are right-aligned.
-            if i == 0 {
-                write!(text, "{cell:<w$}").unwrap();
+        for (i, ((cell, &w), &left)) in cells.iter().zip(&widths).zip(&left).enumerate() {
+            let gap = if i == 0 { "" } else { "  " };
+            if left {
+                write!(text, "{gap}{cell:<w$}").unwrap();
             } else {
-                write!(text, "  {cell:>w$}").unwrap();
+                write!(text, "{gap}{cell:>w$}").unwrap();
             }
         }
         writeln!(out, "{}", text.trim_end()).unwrap();
     };
     line(&header);
     for row in &rows {
-        line(&row.each_ref().map(String::as_str));
+        line(row);
     }
     out
 }
@@ -80,9 +97,10 @@ pub fn render(results: &[RunResult], runs: u64, seed: u64, out: &Path) -> String
     let plural = if count == 1 { "" } else { "s" };
     format!(
         "tradesim: {count} scenario{plural}, {runs} runs each, seed {seed}\n\n{}\nP(reached): share of paths that reach the target by the horizon. Years: first year at or above the target.\n\
-         Results: {}/summary.csv and {}/<scenario>/{{first_passage,trajectory,shocks}}.csv\n",
+         Results: {} and {}\n",
         table(results),
-        out.display(),
-        out.display()
+        // Joined, not glued with '/': `-o out/` gives out/summary.csv, not out//summary.csv.
+        out.join("summary.csv").display(),
+        out.join("<scenario>").join("{first_passage,trajectory,shocks}.csv").display()
     )
 }

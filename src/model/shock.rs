@@ -4,6 +4,17 @@
 
 use crate::error::Invalid;
 use crate::model::growth::{finite, rate};
+use crate::scenario::{MAX_VALUE, MIN_VALUE};
+
+/// Whether `text` can stand as a label in a CSV cell or a table: not empty or blank (SPEC §5
+/// keeps an empty cell for an undefined figure), and one line: no control characters (among them
+/// `\n`, `\r` and U+0085) and neither of Unicode's line and paragraph separators.
+pub fn is_one_line_label(text: &str) -> bool {
+    !text.trim().is_empty() && !text.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+}
+
+/// The rule [`is_one_line_label`] checks, in words.
+pub const ONE_LINE_LABEL: &str = "one line of text (not empty, no newline or control characters)";
 
 /// `kind`: a label carried into `shocks.csv`; the model treats all kinds alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +163,11 @@ pub struct Shock {
 impl Shock {
     /// Validates one shock against SPEC §1, for a scenario simulating `base_year + 1 ..= horizon_year`.
     pub fn new(p: ShockParams, base_year: i32, horizon_year: i32) -> Result<Self, Invalid> {
+        // The name is a cell of shocks.csv: a newline would break the row, an empty name would
+        // read as an undefined figure.
+        if !is_one_line_label(&p.name) {
+            return Err(Invalid::OutOfRange { key: "name", rule: ONE_LINE_LABEL.into(), got: format!("{:?}", p.name) });
+        }
         let probability = finite("probability", p.probability)?;
         let level_change = rate("level_change", p.level_change)?.unwrap_or(0.0);
         let growth_change = rate("growth_change", p.growth_change)?.unwrap_or(0.0);
@@ -179,6 +195,18 @@ impl Shock {
                     key: "probability",
                     when: "unless year is given (the chance per year that an occurrence starts, e.g. 0.1)",
                 })?;
+                // Only a window written out in full can be the wrong way round; one with a
+                // default end (first_year after the horizon, last_year before the base year)
+                // simply lies outside the simulated years.
+                if let (Some(first), Some(last)) = (p.first_year, p.last_year)
+                    && last < first
+                {
+                    return Err(Invalid::OutOfRange {
+                        key: "last_year",
+                        rule: format!("at least first_year ({first})"),
+                        got: last.to_string(),
+                    });
+                }
                 (
                     p.first_year.unwrap_or(i64::from(base_year) + 1),
                     p.last_year.unwrap_or(i64::from(horizon_year)),
@@ -186,15 +214,9 @@ impl Shock {
                 )
             }
         };
-        if last < first {
-            return Err(Invalid::OutOfRange {
-                key: "last_year",
-                rule: format!("at least first_year ({first})"),
-                got: last.to_string(),
-            });
-        }
         // SPEC §1 sets no range for the window: years outside the simulation simply never come,
-        // so the window is cut to the simulated years (it may end up empty: the shock never starts).
+        // so the window is cut to the simulated years (it may end up empty: the shock never
+        // starts, [`Shock::can_start`] is false, and the scenario loader warns).
         let (simulated_first, simulated_last) = (i64::from(base_year) + 1, i64::from(horizon_year));
         let (first, last) = (first.max(simulated_first), last.min(simulated_last));
         let (first, last) = if first <= last { (first, last) } else { (simulated_last + 1, simulated_last) };
@@ -230,10 +252,23 @@ impl Shock {
                 got: recovery.to_string(),
             });
         }
-        if let Some(cap) = cap_value
-            && cap <= 0.0
-        {
-            return Err(Invalid::OutOfRange { key: "cap_value", rule: "greater than 0".into(), got: cap.to_string() });
+        // The range of base_value and target_value: a smaller cap could not be applied, since
+        // levels are held at or above LEVEL_FLOOR (SPEC §2 step 7).
+        if let Some(cap) = cap_value {
+            if cap <= 0.0 {
+                return Err(Invalid::OutOfRange {
+                    key: "cap_value",
+                    rule: "greater than 0".into(),
+                    got: cap.to_string(),
+                });
+            }
+            if !(MIN_VALUE..=MAX_VALUE).contains(&cap) {
+                return Err(Invalid::OutOfRange {
+                    key: "cap_value",
+                    rule: format!("within [{MIN_VALUE:e}, {MAX_VALUE:e}] (change the unit to bring it into range)"),
+                    got: format!("{cap:e}"),
+                });
+            }
         }
         Ok(Shock {
             name: p.name,
@@ -282,6 +317,12 @@ impl Shock {
     }
     pub fn cap_value(&self) -> Option<f64> {
         self.cap_value
+    }
+
+    /// Whether an occurrence can start at all: false when the window lies wholly outside the
+    /// simulated years.
+    pub fn can_start(&self) -> bool {
+        self.first_year <= self.last_year
     }
 
     /// The factor applied to the level in the year after an occurrence's last active year:
@@ -347,7 +388,28 @@ mod tests {
         assert_eq!(err(ShockParams { level_change: Some(-1.0), ..shock() }), "level_change");
         assert_eq!(err(ShockParams { recovery: Some(1.1), ..shock() }), "recovery");
         assert_eq!(err(ShockParams { cap_value: Some(0.0), ..shock() }), "cap_value");
+        assert_eq!(err(ShockParams { cap_value: Some(1e-201), ..shock() }), "cap_value");
+        assert_eq!(err(ShockParams { cap_value: Some(1e201), ..shock() }), "cap_value");
         assert_eq!(err(ShockParams { growth_change: Some(f64::INFINITY), ..shock() }), "growth_change");
+    }
+
+    #[test]
+    fn a_window_with_a_default_end_outside_the_simulated_years_is_valid_but_never_starts() {
+        let after = Shock::new(ShockParams { first_year: Some(2060), ..shock() }, 2022, 2050).unwrap();
+        let before = Shock::new(ShockParams { last_year: Some(2010), ..shock() }, 2022, 2050).unwrap();
+        assert!(!after.can_start() && !before.can_start());
+        assert!(Shock::new(shock(), 2022, 2050).unwrap().can_start());
+    }
+
+    #[test]
+    fn names_are_one_line_of_text() {
+        for bad in ["", " ", "a\nb", "a\rb", "a\tb", "a\u{7}b", "a\u{85}b", "a\u{2028}b", "a\u{2029}b"] {
+            let e = Shock::new(ShockParams { name: bad.into(), ..shock() }, 2022, 2050).unwrap_err();
+            assert_eq!(e.key(), "name", "{bad:?}");
+        }
+        for good in ["a", "EU sanctions, 2024", "Санкции", "ferry cap (\"soft\")"] {
+            assert!(Shock::new(ShockParams { name: good.into(), ..shock() }, 2022, 2050).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! deny unknown keys and keep every key's position; one validation pass then builds the model
 //! objects (`Growth::new`, `Shock::new`), which cannot be invalid, so the engine never re-checks.
 //! Every error is one line naming the file, the line and column, the key and the rule to follow.
+//! What is valid but surely not meant (a shock that can never start) is kept as a warning.
 
 pub mod template;
 
 use std::collections::HashSet;
+use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +18,7 @@ use toml::Spanned;
 
 use crate::error::{InputError, Invalid};
 use crate::model::growth::{DistributionKind, Growth, GrowthParams};
-use crate::model::shock::{Duration, Shock, ShockKind, ShockParams};
+use crate::model::shock::{Duration, ONE_LINE_LABEL, Shock, ShockKind, ShockParams, is_one_line_label};
 
 /// The scenario run when `./scenarios` does not exist (SPEC §4).
 pub const BUILTIN_BASELINE: &str = include_str!("../../scenarios/baseline.toml");
@@ -30,14 +32,23 @@ pub const MAX_YEARS: i64 = 200;
 pub const MIN_VALUE: f64 = 1e-200;
 pub const MAX_VALUE: f64 = 1e200;
 
+/// The largest scenario file read: real ones are a few kilobytes, and a larger one (a wrong
+/// file, `/dev/zero`) is refused without reading it all.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where the keys of every table are listed, for messages that point there.
+const REFERENCE: &str = "docs/SCENARIO_FILE.md";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScenario {
     name: Option<Spanned<String>>,
     #[allow(dead_code)]
     description: Option<String>,
-    trade: Spanned<RawTrade>,
-    growth: Spanned<RawGrowth>,
+    // Optional here only so that a missing table is named as a table (serde would say
+    // "missing field"); both are required.
+    trade: Option<Spanned<RawTrade>>,
+    growth: Option<Spanned<RawGrowth>>,
     #[serde(default)]
     shocks: Vec<Spanned<RawShock>>,
 }
@@ -49,7 +60,7 @@ struct RawTrade {
     base_value: Spanned<f64>,
     target_value: Spanned<f64>,
     horizon_year: Spanned<i64>,
-    unit: Option<String>,
+    unit: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +151,9 @@ pub struct Scenario {
     horizon_year: i32,
     growth: Growth,
     shocks: Vec<Shock>,
+    /// What is valid but surely not meant, one line each naming the file (printed as
+    /// `warning: ...`).
+    warnings: Vec<String>,
 }
 
 /// Turns a byte offset into a 1-based (line, column), counting columns in characters.
@@ -150,19 +164,19 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The key a `key = value` line at `offset` sets, qualified by its table (`shocks[1].year`).
-fn key_at(text: &str, offset: usize) -> Option<String> {
+/// The line around `offset`: where it starts, and its text.
+fn line_at(text: &str, offset: usize) -> (usize, &str) {
     let offset = offset.min(text.len());
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[line_start..].lines().next().unwrap_or("");
-    let key = line.split_once('=')?.0.trim().trim_matches('"');
-    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
-        return None;
-    }
+    (line_start, text[line_start..].lines().next().unwrap_or(""))
+}
+
+/// The table the last header in `text` opens (`trade`, `shocks[1]`), "" before any header.
+fn table_after(text: &str) -> String {
     let mut table = String::new();
     let mut shocks = 0usize;
-    for header in text[..line_start].lines().map(str::trim).filter(|l| l.starts_with('[')) {
-        let name = header.trim_matches(|c| c == '[' || c == ']').trim();
+    for header in text.lines().map(str::trim).filter(|l| l.starts_with('[')) {
+        let name = header.trim_start_matches('[').split(']').next().unwrap_or("").trim();
         if header.starts_with("[[") && name == "shocks" {
             shocks += 1;
             table = format!("shocks[{}]", shocks - 1);
@@ -170,7 +184,29 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
             table = name.to_string();
         }
     }
+    table
+}
+
+/// The key a `key = value` line at `offset` sets, qualified by its table (`shocks[1].year`).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let (line_start, line) = line_at(text, offset);
+    let key = line.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    let table = table_after(&text[..line_start]);
     Some(if table.is_empty() { key.to_string() } else { format!("{table}.{key}") })
+}
+
+/// The table that starts at `offset`: a header line (`[trade]`, `[[shocks]]`), or an inline
+/// table (`trade = { ... }`).
+fn table_at(text: &str, offset: usize) -> Option<String> {
+    let (line_start, line) = line_at(text, offset);
+    if line.trim_start().starts_with('[') {
+        Some(table_after(&text[..line_start + line.len()])).filter(|t| !t.is_empty())
+    } else {
+        key_at(text, offset)
+    }
 }
 
 /// Makes the TOML parser's message name the key it is about and say what was expected in
@@ -181,6 +217,21 @@ fn explain_toml_error(text: &str, span: Option<Range<usize>>, message: &str) -> 
         .replace("expected f64", "expected a number")
         .replace("expected i64", "expected a whole number")
         .replace('`', "'");
+    // serde's "missing field 'x'" points at the table that lacks the key: name the key with
+    // its table, as every other message does.
+    if let Some(field) = message.strip_prefix("missing field '").and_then(|m| m.strip_suffix('\'')) {
+        let key = match span.as_ref().and_then(|s| table_at(text, s.start)) {
+            Some(table) => format!("{table}.{field}"),
+            None => field.to_string(),
+        };
+        return format!("{key} is required; add it (see {REFERENCE})");
+    }
+    // `[shocks]` (one table) where `[[shocks]]` (an array of them) was meant.
+    if message.contains("expected a sequence")
+        && span.as_ref().and_then(|s| table_at(text, s.start)).as_deref() == Some("shocks")
+    {
+        return "[shocks] is a single table: write [[shocks]] (an array of tables), one per shock".to_string();
+    }
     match span.and_then(|s| key_at(text, s.start)) {
         Some(key) => {
             let last = key.rsplit('.').next().unwrap_or(&key);
@@ -203,6 +254,9 @@ impl Scenario {
     /// Parses and validates a scenario file's text. `origin` names it in errors; `default_name`
     /// is used when the file has no `name` key (SPEC §1: the file's stem).
     pub fn from_toml(text: &str, origin: &str, default_name: &str) -> Result<Self, InputError> {
+        // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not TOML, and
+        // columns are counted without it.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let at = |range: Option<Range<usize>>, message: String| {
             InputError::in_file(origin, range.map(|r| position(text, r.start)), message)
         };
@@ -222,13 +276,16 @@ impl Scenario {
                     None,
                     format!(
                         "the file name '{default_name}' cannot name the output folder; add name = \"...\" \
-                         with 1 to 64 letters, digits, '_' or '-'"
+                         with 1 to 64 ASCII letters, digits, '_' and '-'"
                     ),
                 ));
             }
         };
 
-        let trade = raw.trade.get_ref();
+        let missing_table = |table: &str| at(None, format!("the table [{table}] is missing; add it (see {REFERENCE})"));
+        let trade_table = raw.trade.as_ref().ok_or_else(|| missing_table("trade"))?;
+        let growth_table = raw.growth.as_ref().ok_or_else(|| missing_table("growth"))?;
+        let trade = trade_table.get_ref();
         let trade_error = |key: &str, rule: &str, got: String, range: Range<usize>| {
             at(Some(range), format!("trade.{key} must be {rule}, got {got}"))
         };
@@ -259,10 +316,18 @@ impl Scenario {
                 return Err(trade_error(key, &rule, format!("{v:e}"), field.span()));
             }
         }
+        // The unit is printed in the summary table.
+        let unit = match &trade.unit {
+            Some(unit) if !is_one_line_label(unit.get_ref()) => {
+                return Err(trade_error("unit", ONE_LINE_LABEL, format!("{:?}", unit.get_ref()), unit.span()));
+            }
+            Some(unit) => unit.get_ref().clone(),
+            None => "USD million".to_string(),
+        };
 
-        let growth_raw = raw.growth.get_ref();
+        let growth_raw = growth_table.get_ref();
         let growth_error =
-            |e: Invalid| at(growth_raw.span_of(e.key()).or(Some(raw.growth.span())), e.message_in("growth"));
+            |e: Invalid| at(growth_raw.span_of(e.key()).or(Some(growth_table.span())), e.message_in("growth"));
         let distribution = match &growth_raw.distribution {
             Some(d) => DistributionKind::parse(d.get_ref()).map_err(growth_error)?,
             None => DistributionKind::default(),
@@ -281,6 +346,7 @@ impl Scenario {
         .map_err(growth_error)?;
 
         let mut shocks = Vec::with_capacity(raw.shocks.len());
+        let mut warnings = Vec::new();
         let mut names = HashSet::new();
         for (i, spanned) in raw.shocks.iter().enumerate() {
             let s = spanned.get_ref();
@@ -311,27 +377,58 @@ impl Scenario {
                 recovery: value(&s.recovery),
                 cap_value: value(&s.cap_value),
             };
-            shocks.push(Shock::new(params, base_year as i32, horizon_year as i32).map_err(shock_error)?);
+            let shock = Shock::new(params, base_year as i32, horizon_year as i32).map_err(shock_error)?;
+            if !shock.can_start() {
+                // The window as written (Shock::new cuts it to the simulated years).
+                let window = match (value(&s.year), value(&s.first_year), value(&s.last_year)) {
+                    (Some(year), _, _) => format!("{year}-{year}"),
+                    (None, Some(first), Some(last)) => format!("{first}-{last}"),
+                    (None, Some(first), None) => format!("(from {first})"),
+                    (None, None, Some(last)) => format!("(up to {last})"),
+                    (None, None, None) => format!("{}-{horizon_year}", base_year + 1),
+                };
+                warnings.push(format!(
+                    "{origin}: {table} '{}' can never start: its window {window} lies outside the simulated years {}-{}",
+                    shock.name(),
+                    base_year + 1,
+                    horizon_year
+                ));
+            }
+            shocks.push(shock);
         }
 
         Ok(Scenario {
             name,
             description: raw.description.clone(),
-            unit: trade.unit.clone().unwrap_or_else(|| "USD million".to_string()),
+            unit,
             base_year: base_year as i32,
             base_value: *trade.base_value.get_ref(),
             target_value: *trade.target_value.get_ref(),
             horizon_year: horizon_year as i32,
             growth,
             shocks,
+            warnings,
         })
     }
 
-    /// Reads and validates one scenario file.
+    /// Reads and validates one scenario file (at most [`MAX_FILE_BYTES`] of it).
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::in_file(&origin, None, format!("cannot read the scenario file: {e}")))?;
+        let cannot_read =
+            |why: String| InputError::in_file(&origin, None, format!("cannot read the scenario file: {why}"));
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| cannot_read(e.to_string()))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(InputError::in_file(
+                &origin,
+                None,
+                "the file is larger than 4 MiB, too large for a scenario file (a few kilobytes)",
+            ));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| cannot_read(format!("it is not UTF-8 text (from byte {})", e.utf8_error().valid_up_to())))?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         Self::from_toml(&text, &origin, &stem)
     }
@@ -368,6 +465,10 @@ impl Scenario {
     pub fn shocks(&self) -> &[Shock] {
         &self.shocks
     }
+    /// What is valid but surely not meant, one line each, naming the file.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
 
     /// Simulated years, `horizon_year - base_year`.
     pub fn years(&self) -> u32 {
@@ -381,7 +482,8 @@ impl Scenario {
 }
 
 /// The scenario files `run` takes when none are named: every `*.toml` directly in `dir`,
-/// sorted by file name; `None` when `dir` does not exist.
+/// sorted by file name, but not hidden ones (`.x.toml`: editors' and systems' files); `None`
+/// when `dir` does not exist.
 pub fn library_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, InputError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -394,33 +496,60 @@ pub fn library_files(dir: &Path) -> Result<Option<Vec<PathBuf>>, InputError> {
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
         .collect();
     files.sort();
     Ok(Some(files))
 }
 
-/// Loads and validates every file before anything runs; two scenarios may not share a name
-/// (they would write to the same folder). Returns every error found, one per file.
-pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
-    let mut scenarios: Vec<Scenario> = Vec::with_capacity(paths.len());
-    let mut errors = Vec::new();
-    for path in paths {
-        match Scenario::load(path) {
-            Ok(s) => {
-                if let Some(other) = scenarios.iter().position(|o| o.name == s.name) {
-                    errors.push(InputError::in_file(
-                        path.display().to_string(),
-                        None,
-                        format!(
-                            "scenario name '{}' is already used by {}; names must differ (they name the output folders)",
-                            s.name,
-                            paths[other].display()
-                        ),
-                    ));
-                } else {
-                    scenarios.push(s);
-                }
+/// Whether two paths name the same file (`a.toml` and `./a.toml`).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Loads and validates each file on its own: its scenario, or the error in it. A file is also
+/// refused when it was given before, or when an earlier file's scenario has its name (they
+/// would write to the same folder).
+pub fn load_each(paths: &[PathBuf]) -> Vec<Result<Scenario, InputError>> {
+    let mut results: Vec<Result<Scenario, InputError>> = Vec::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        let origin = path.display().to_string();
+        if let Some(first) = paths[..i].iter().find(|earlier| same_file(earlier, path)) {
+            let message = format!("this file is given twice (first as {}); name each file once", first.display());
+            results.push(Err(InputError::in_file(origin, None, message)));
+            continue;
+        }
+        let result = Scenario::load(path).and_then(|s| {
+            let earlier = results.iter().zip(paths).find(|(r, _)| r.as_ref().is_ok_and(|o| o.name == s.name));
+            match earlier {
+                Some((_, other)) => Err(InputError::in_file(
+                    origin,
+                    None,
+                    format!(
+                        "scenario name '{}' is already used by {}; names must differ (they name the output folders)",
+                        s.name,
+                        other.display()
+                    ),
+                )),
+                None => Ok(s),
             }
+        });
+        results.push(result);
+    }
+    results
+}
+
+/// Loads and validates every file before anything runs ([`load_each`]): every scenario, or
+/// every error found, one per file.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
+    let mut scenarios = Vec::with_capacity(paths.len());
+    let mut errors = Vec::new();
+    for result in load_each(paths) {
+        match result {
+            Ok(s) => scenarios.push(s),
             Err(e) => errors.push(e),
         }
     }
@@ -525,6 +654,60 @@ mod tests {
         let shock = "\n[[shocks]]\nname = \"a\"\nprobability = 0.5\n\n[[shocks]]\nname = \"b\"\nyear = 2024.5\n";
         let e = error(&format!("{MINIMAL}{shock}"));
         assert!(e.contains("shocks[1].year: invalid type: floating point '2024.5', expected a whole number"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_table_or_key_is_named_with_its_table() {
+        let e = error(&format!("name = \"x\"\n{}", MINIMAL.split("\n[growth]").next().unwrap()));
+        assert_eq!(e, "x.toml: the table [growth] is missing; add it (see docs/SCENARIO_FILE.md)");
+        let e = error(&format!("\n{}", MINIMAL.replace("target_value = 1000.0\n", "")));
+        assert_eq!(e, "x.toml:2:1: trade.target_value is required; add it (see docs/SCENARIO_FILE.md)");
+        let e = error(&format!("{MINIMAL}\n[[shocks]]\nname = \"a\"\nyear = 2030\n\n[[shocks]]\nyear = 2031\n"));
+        assert_eq!(e, "x.toml:15:1: shocks[1].name is required; add it (see docs/SCENARIO_FILE.md)");
+        let e = error(&format!("{MINIMAL}\n[shocks]\nname = \"a\"\nyear = 2030\n"));
+        assert!(e.starts_with("x.toml:11:1: [shocks] is a single table: write [[shocks]]"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_counted() {
+        let e = error(&format!("\u{feff}name = 5\n{MINIMAL}"));
+        assert_eq!(e, "x.toml:1:8: name: invalid type: integer '5', expected a string");
+    }
+
+    #[test]
+    fn shocks_that_can_never_start_are_kept_with_a_warning() {
+        let shocks = "\n[[shocks]]\nname = \"late\"\nyear = 2204\n\n[[shocks]]\nname = \"on\"\nyear = 2050\n";
+        let s = Scenario::from_toml(&format!("{MINIMAL}{shocks}"), "x.toml", "x").unwrap();
+        assert_eq!(s.shocks().len(), 2);
+        assert_eq!(
+            s.warnings(),
+            [
+                "x.toml: shocks[0] 'late' can never start: its window 2204-2204 lies outside the simulated years 2023-2050"
+            ]
+        );
+        assert!(Scenario::builtin_baseline().warnings().is_empty());
+    }
+
+    #[test]
+    fn the_same_file_twice_is_refused_the_second_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, MINIMAL).unwrap();
+        let again = dir.path().join(".").join("a.toml");
+        let results = load_each(&[path.clone(), again]);
+        assert!(results[0].is_ok());
+        let e = results[1].as_ref().unwrap_err().to_string();
+        assert!(e.contains(&format!("this file is given twice (first as {})", path.display())), "{e}");
+    }
+
+    #[test]
+    fn hidden_files_are_not_in_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.toml", ".hidden.toml", "a.toml", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let files = library_files(dir.path()).unwrap().unwrap();
+        assert_eq!(files, [dir.path().join("a.toml"), dir.path().join("b.toml")]);
     }
 
     #[test]

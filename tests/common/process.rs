@@ -190,3 +190,35 @@ pub fn child_of(parent: u32) -> Option<u32> {
     let text = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
     text.split_whitespace().next()?.parse().ok()
 }
+
+/// Runs `cmd` with stdout and stderr piped, for at most `limit`: its outcome, or `Err` saying
+/// how long it ran (the child is then killed), so that a hanging binary fails a test instead of
+/// stalling it.
+pub fn capture_within(cmd: &mut Command, limit: Duration) -> Result<Outcome, String> {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the command starts");
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
+    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
+    let mut reaper = Reaper(Some(child));
+    let status = wait_for(reaper.child(), limit).ok_or_else(|| format!("still running after {limit:?}"))?;
+    drop(reaper);
+    Ok(Outcome { code: status.code(), stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() })
+}
+
+/// `/dev/full` opened for writing (every write fails with "No space left on device"), to hand a
+/// child as its stdout or stderr; `None`, with a note on stderr, where there is none.
+pub fn dev_full() -> Option<Stdio> {
+    match std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        Ok(file) => Some(Stdio::from(file)),
+        Err(e) => {
+            eprintln!("skipped: cannot open /dev/full ({e})");
+            None
+        }
+    }
+}
