@@ -9,7 +9,8 @@
 //! - [`rates`]: the gross growth rates of a group of paths, per distribution;
 //! - [`occurrences`]: when each shock's occurrences start and end, and their effects;
 //! - [`walk`]: the levels year by year, first passages, and each year's figures;
-//! - [`workers`]: batches on threads, blocks and groups of paths, the merge.
+//! - [`workers`]: batches on threads, blocks and groups of paths, the merge;
+//! - [`precision`]: whole batches until the first-passage curve is precise enough (SPEC §7).
 //!
 //! Everything the processor's vector instructions do is in [`crate::simd`], chosen by the
 //! [`Backend`] in [`Options`]. The plain one-path version of the same model,
@@ -17,12 +18,13 @@
 
 mod occurrences;
 mod plan;
+mod precision;
 mod rates;
 pub(crate) mod walk;
 mod workers;
 
 use std::ops::Range;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 pub use crate::model::reference::PathTrace;
 use crate::scenario::Scenario;
@@ -30,8 +32,10 @@ pub use crate::simd::Backend;
 use crate::stats::Stats;
 
 use self::plan::Plan;
-use self::rates::{Rates, UseRates, with_rates};
+pub use self::precision::{Precise, Precision};
+use self::rates::GrowthRates;
 use self::workers::PathSink;
+pub use self::workers::Worker;
 
 /// Paths per batch: the unit of merging. Fixed, so results never depend on the thread count.
 /// Small enough that the threads finish close together (the last batch of a run is on average
@@ -60,6 +64,40 @@ pub fn batch_count(runs: u64) -> u64 {
     runs.div_ceil(BATCH_PATHS)
 }
 
+/// A scenario ready to simulate: `runs` paths with `seed`, in the engine's terms (the plan and
+/// the rates, worked out once), on the options' back end. Any batches of it can be simulated,
+/// on any threads, in any order: each gives the same statistics as in the whole run.
+pub struct Simulation {
+    plan: Plan,
+    rates: GrowthRates,
+    backend: Backend,
+}
+
+impl Simulation {
+    pub fn new(scenario: &Scenario, runs: u64, seed: u64, options: &Options) -> Self {
+        Simulation {
+            plan: Plan::new(scenario, runs, seed, options.general_shocks),
+            rates: GrowthRates::new(scenario.growth(), scenario.years()),
+            backend: options.backend,
+        }
+    }
+
+    /// The paths of the whole run.
+    pub fn runs(&self) -> u64 {
+        self.plan.runs
+    }
+
+    /// The batches of the whole run.
+    pub fn batches(&self) -> u64 {
+        batch_count(self.plan.runs)
+    }
+
+    /// Working memory and statistics for one thread ([`Worker::batch`]).
+    pub fn worker(&self) -> Worker<'_> {
+        Worker::new(self)
+    }
+}
+
 /// Simulates `runs` paths of `scenario` on the current rayon pool, with the default options.
 pub fn simulate(scenario: &Scenario, runs: u64, seed: u64) -> Stats {
     simulate_batches(scenario, runs, seed, 0..batch_count(runs), &AtomicBool::new(false), &Options::default())
@@ -77,20 +115,7 @@ pub fn simulate_batches(
     stop: &AtomicBool,
     options: &Options,
 ) -> Result<Stats, Interrupted> {
-    struct Run<'a> {
-        plan: Plan,
-        backend: Backend,
-        batches: Range<u64>,
-        stop: &'a AtomicBool,
-    }
-    impl UseRates for Run<'_> {
-        type Output = Result<Stats, Interrupted>;
-        fn with<R: Rates>(self, rates: &R) -> Self::Output {
-            self.plan.run(rates, self.backend, self.batches, self.stop)
-        }
-    }
-    let plan = Plan::new(scenario, runs, seed, options.general_shocks);
-    with_rates(scenario.growth(), scenario.years(), Run { plan, backend: options.backend, batches, stop })
+    Simulation::new(scenario, runs, seed, options).run(batches, stop, &AtomicU64::new(0))
 }
 
 /// Simulates batch `batch` of a run of `runs` paths on this thread, and returns its statistics
@@ -117,22 +142,11 @@ pub fn trace_batch(
             }
         }
     }
-    struct Trace {
-        plan: Plan,
-        backend: Backend,
-        batch: u64,
-        traces: Traces,
-    }
-    impl UseRates for Trace {
-        type Output = (Stats, Vec<PathTrace>);
-        fn with<R: Rates>(mut self, rates: &R) -> Self::Output {
-            let stats = self.plan.run_one(rates, self.backend, self.batch, &mut self.traces);
-            (stats, self.traces.paths)
-        }
-    }
-    let plan = Plan::new(scenario, runs, seed, options.general_shocks);
-    let traces = Traces { years: scenario.years() as usize, base_year: scenario.base_year(), paths: Vec::new() };
-    with_rates(scenario.growth(), scenario.years(), Trace { plan, backend: options.backend, batch, traces })
+    let simulation = Simulation::new(scenario, runs, seed, options);
+    let mut traces = Traces { years: scenario.years() as usize, base_year: scenario.base_year(), paths: Vec::new() };
+    let mut worker = simulation.worker();
+    worker.batch_with(batch, &AtomicBool::new(false), &mut traces).expect("nothing stops this batch");
+    (worker.take(), traces.paths)
 }
 
 #[cfg(test)]

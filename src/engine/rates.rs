@@ -22,33 +22,60 @@ pub(crate) trait Rates: Sync {
     fn fill<const L: usize, I: Isa>(&self, isa: I, seeds: &[[u64; 4]; L], gross: &mut [f64]);
 }
 
-/// Something to do with a scenario's rates, whichever their type ([`with_rates`]).
-pub(crate) trait UseRates {
-    type Output;
-    fn with<R: Rates>(self, rates: &R) -> Self::Output;
+/// The rates of one scenario, whichever its distribution: a match per group of paths, each arm
+/// compiled for its distribution.
+pub(crate) enum GrowthRates {
+    Constant(Constant),
+    Normal(Normal),
+    Lognormal(Lognormal),
+    Triangular(Bounded<TriangularQuantile>),
+    Pert(Bounded<PertQuantile>),
+    Uniform(Bounded<UniformQuantile>),
 }
 
-/// Builds the rates of `growth` over `years` simulated years and hands them to `user`.
-pub(crate) fn with_rates<U: UseRates>(growth: &Growth, years: u32, user: U) -> U::Output {
-    let per_year = |f: &dyn Fn(u32) -> f64| (1..=years).map(f).collect::<Vec<f64>>();
-    if growth.is_certain() {
-        return user.with(&Constant { gross: per_year(&|k| growth.gross_mean(k)) });
+impl GrowthRates {
+    /// The rates of `growth` over `years` simulated years.
+    pub(crate) fn new(growth: &Growth, years: u32) -> Self {
+        let per_year = |f: &dyn Fn(u32) -> f64| (1..=years).map(f).collect::<Vec<f64>>();
+        if growth.is_certain() {
+            return GrowthRates::Constant(Constant { gross: per_year(&|k| growth.gross_mean(k)) });
+        }
+        let ar = Ar1::new(growth.persistence());
+        let gross_shift = || per_year(&|k| growth.bounded_shift(k));
+        match (growth.shape(), growth.bounded_quantile()) {
+            (Shape::Normal { sd }, _) => {
+                GrowthRates::Normal(Normal { ar, gross_mean: per_year(&|k| growth.gross_mean(k)), sd })
+            }
+            (Shape::Lognormal { sd }, _) => {
+                let (mu, s) = (1..=years).map(|k| growth.lognormal_parameters(k, sd)).unzip();
+                GrowthRates::Lognormal(Lognormal { ar, mu, s })
+            }
+            (_, Some(BoundedQuantile::Triangular(quantile))) => {
+                GrowthRates::Triangular(Bounded { quantile, gross_shift: gross_shift() })
+            }
+            (_, Some(BoundedQuantile::Pert(quantile))) => {
+                GrowthRates::Pert(Bounded { quantile, gross_shift: gross_shift() })
+            }
+            (_, Some(BoundedQuantile::Uniform(quantile))) => {
+                GrowthRates::Uniform(Bounded { quantile, gross_shift: gross_shift() })
+            }
+            (Shape::Constant | Shape::Triangular { .. } | Shape::Pert { .. } | Shape::Uniform { .. }, None) => {
+                unreachable!("constant growth is certain; bounded growth has a quantile function")
+            }
+        }
     }
-    let ar = Ar1::new(growth.persistence());
-    let gross_shift = || per_year(&|k| growth.bounded_shift(k));
-    match (growth.shape(), growth.bounded_quantile()) {
-        (Shape::Normal { sd }, _) => user.with(&Normal { ar, gross_mean: per_year(&|k| growth.gross_mean(k)), sd }),
-        (Shape::Lognormal { sd }, _) => {
-            let (mu, s) = (1..=years).map(|k| growth.lognormal_parameters(k, sd)).unzip();
-            user.with(&Lognormal { ar, mu, s })
-        }
-        (_, Some(BoundedQuantile::Triangular(quantile))) => {
-            user.with(&Bounded { quantile, gross_shift: gross_shift() })
-        }
-        (_, Some(BoundedQuantile::Pert(quantile))) => user.with(&Bounded { quantile, gross_shift: gross_shift() }),
-        (_, Some(BoundedQuantile::Uniform(quantile))) => user.with(&Bounded { quantile, gross_shift: gross_shift() }),
-        (Shape::Constant | Shape::Triangular { .. } | Shape::Pert { .. } | Shape::Uniform { .. }, None) => {
-            unreachable!("constant growth is certain; bounded growth has a quantile function")
+}
+
+impl Rates for GrowthRates {
+    #[inline(always)]
+    fn fill<const L: usize, I: Isa>(&self, isa: I, seeds: &[[u64; 4]; L], gross: &mut [f64]) {
+        match self {
+            GrowthRates::Constant(rates) => rates.fill::<L, I>(isa, seeds, gross),
+            GrowthRates::Normal(rates) => rates.fill::<L, I>(isa, seeds, gross),
+            GrowthRates::Lognormal(rates) => rates.fill::<L, I>(isa, seeds, gross),
+            GrowthRates::Triangular(rates) => rates.fill::<L, I>(isa, seeds, gross),
+            GrowthRates::Pert(rates) => rates.fill::<L, I>(isa, seeds, gross),
+            GrowthRates::Uniform(rates) => rates.fill::<L, I>(isa, seeds, gross),
         }
     }
 }
@@ -94,7 +121,7 @@ fn surprises<const L: usize, I: Isa>(
 }
 
 /// `1 + m(k)`, the same every path.
-struct Constant {
+pub(crate) struct Constant {
     gross: Vec<f64>,
 }
 
@@ -108,7 +135,7 @@ impl Rates for Constant {
 }
 
 /// `(1 + m(k)) + sd * z(k)`.
-struct Normal {
+pub(crate) struct Normal {
     ar: Ar1,
     gross_mean: Vec<f64>,
     sd: f64,
@@ -123,7 +150,7 @@ impl Rates for Normal {
 
 /// `exp(mu(k) + s(k) * z(k))` (the exponent a `mul_add`): the exponents first, then one
 /// vectorised pass of `exp`.
-struct Lognormal {
+pub(crate) struct Lognormal {
     ar: Ar1,
     mu: Vec<f64>,
     s: Vec<f64>,
@@ -144,7 +171,7 @@ impl Rates for Lognormal {
 
 /// A bounded distribution's quantile function, specialised per family so that the hot loop is
 /// compiled for each.
-trait Quantile: Sync {
+pub(crate) trait Quantile: Sync {
     fn quantile(&self, u: f64) -> f64;
 }
 
@@ -171,7 +198,7 @@ impl Quantile for UniformQuantile {
 
 /// Triangular, PERT and uniform: `Q(u) + (1 + m(k) - m1)`, one uniform `u` per path and year
 /// from the path's generator ([`unit_open`] of its next word).
-struct Bounded<Q> {
+pub(crate) struct Bounded<Q> {
     quantile: Q,
     gross_shift: Vec<f64>,
 }

@@ -16,9 +16,9 @@ use crate::engine::occurrences::Effects;
 use crate::engine::plan::Plan;
 use crate::engine::rates::Rates;
 use crate::engine::walk::{BLOCK_PATHS, LANES, VALUES_STRIDE};
-use crate::engine::{BATCH_PATHS, Interrupted};
+use crate::engine::{BATCH_PATHS, Interrupted, Simulation};
 use crate::random::streams::PathKey;
-use crate::simd::{Backend, Isa, Kernel};
+use crate::simd::{Isa, Kernel};
 use crate::stats::Stats;
 use crate::stats::exact_sum::Binned;
 use crate::stats::sketch::Sketch;
@@ -93,46 +93,123 @@ impl<R: Rates, S: PathSink> Kernel for Batch<'_, R, S> {
     }
 }
 
-impl Plan {
-    /// Runs `batches` on every thread of the current rayon pool. Each worker takes the next
-    /// batch and records it into statistics of its own; every figure there is exact whatever
-    /// the order (counts, extremes, sketches, exact sums), so the workers' statistics are merged
-    /// once at the end, in whatever order they finish.
-    pub(crate) fn run<R: Rates>(
-        &self,
-        rates: &R,
-        backend: Backend,
-        batches: Range<u64>,
+/// One thread's share of a simulation: its statistics, its `u32` sketches and its working
+/// memory, taking batch after batch.
+pub struct Worker<'a> {
+    simulation: &'a Simulation,
+    stats: Stats,
+    sketches: Vec<Sketch<u32>>,
+    scratch: Scratch,
+}
+
+impl<'a> Worker<'a> {
+    pub(crate) fn new(simulation: &'a Simulation) -> Self {
+        let plan = &simulation.plan;
+        let years = plan.years as usize;
+        Worker {
+            simulation,
+            stats: Stats::new(years, plan.shocks.len()),
+            sketches: vec![Sketch::new(); years],
+            scratch: Scratch::new(years),
+        }
+    }
+
+    /// Simulates batch `batch` into this worker's statistics. Checks `stop` every block of
+    /// [`BLOCK_PATHS`] paths, so a signal is answered within milliseconds; the statistics are
+    /// then partial.
+    pub fn batch(&mut self, batch: u64, stop: &AtomicBool) -> Result<(), Interrupted> {
+        self.batch_with(batch, stop, &mut ())
+    }
+
+    /// [`Worker::batch`], also writing each path's first-passage year index (0 = the base year)
+    /// into `passages`, in path order: for comparing scenarios path by path.
+    pub fn batch_passages(
+        &mut self,
+        batch: u64,
         stop: &AtomicBool,
-    ) -> Result<Stats, Interrupted> {
-        let years = self.years as usize;
+        passages: &mut Vec<Option<u32>>,
+    ) -> Result<(), Interrupted> {
+        struct Passages<'a>(&'a mut Vec<Option<u32>>);
+        impl PathSink for Passages<'_> {
+            fn block(&mut self, _: u64, passages: &[Option<u32>], _: &[f64]) {
+                self.0.extend_from_slice(passages);
+            }
+        }
+        passages.clear();
+        self.batch_with(batch, stop, &mut Passages(passages))
+    }
+
+    /// [`Worker::batch`], showing each block to `sink`.
+    pub(crate) fn batch_with<S: PathSink>(
+        &mut self,
+        batch: u64,
+        stop: &AtomicBool,
+        sink: &mut S,
+    ) -> Result<(), Interrupted> {
+        // A u32 bucket cannot overflow while the sketches hold fewer than 2^32 values.
+        if self.sketches[0].count() + BATCH_PATHS > u64::from(u32::MAX) {
+            self.stats.merge_sketches(&self.sketches);
+            self.sketches.fill(Sketch::new());
+        }
+        let simulation = self.simulation;
+        let recorded = Recorded { stats: &mut self.stats, sketches: &mut self.sketches };
+        let job = Batch {
+            plan: &simulation.plan,
+            rates: &simulation.rates,
+            batch,
+            stop,
+            recorded,
+            scratch: &mut self.scratch,
+            sink,
+        };
+        simulation.backend.run(job).ok_or(Interrupted)
+    }
+
+    /// The statistics of the batches so far, and a fresh start for the next ones (the working
+    /// memory is kept).
+    pub fn take(&mut self) -> Stats {
+        let plan = &self.simulation.plan;
+        let mut stats = std::mem::replace(&mut self.stats, Stats::new(plan.years as usize, plan.shocks.len()));
+        stats.merge_sketches(&self.sketches);
+        self.sketches.fill(Sketch::new());
+        stats
+    }
+
+    /// Adds this worker's statistics to `total`: its sketches become the total's where the
+    /// total has none yet (no copy into fresh memory, whose page faults would cost as much as
+    /// the merging).
+    fn finish_into(self, total: &mut Stats) {
+        total.merge(&self.stats);
+        total.adopt_sketches(self.sketches);
+    }
+}
+
+impl Simulation {
+    /// Runs `batches` on every thread of the current rayon pool, counting each batch done in
+    /// `done`. Each worker takes the next batch and records it into statistics of its own;
+    /// every figure there is exact whatever the order (counts, extremes, sketches, exact sums),
+    /// so the workers' statistics are merged once at the end, in whatever order they finish.
+    pub fn run(&self, batches: Range<u64>, stop: &AtomicBool, done: &AtomicU64) -> Result<Stats, Interrupted> {
+        let plan = &self.plan;
         let claimed = AtomicU64::new(batches.start);
-        let total = Mutex::new(Stats::new(years, self.shocks.len()));
-        let worker = || {
-            let mut stats = Stats::new(years, self.shocks.len());
-            let mut sketches = vec![Sketch::<u32>::new(); years];
-            let mut scratch = Scratch::new(years);
+        let total = Mutex::new(Stats::new(plan.years as usize, plan.shocks.len()));
+        let work = || {
+            let mut worker = self.worker();
             loop {
                 let batch = claimed.fetch_add(1, Ordering::Relaxed);
                 if batch >= batches.end {
                     break;
                 }
-                let recorded = Self::recorded(&mut stats, &mut sketches);
-                let job = Batch { plan: self, rates, batch, stop, recorded, scratch: &mut scratch, sink: &mut () };
-                if backend.run(job).is_none() {
+                if worker.batch(batch, stop).is_err() {
                     return;
                 }
+                done.fetch_add(1, Ordering::Relaxed);
             }
-            // Straight into the totals: the first worker's sketches become the totals' (no
-            // copy into fresh memory, whose page faults would cost as much as the merging),
-            // the others' are added to them.
-            let mut total = total.lock().expect("no worker panics");
-            total.merge(&stats);
-            total.adopt_sketches(sketches);
+            worker.finish_into(&mut total.lock().expect("no worker panics"));
         };
         rayon::scope(|scope| {
             for _ in 0..rayon::current_num_threads() {
-                scope.spawn(|_| worker());
+                scope.spawn(|_| work());
             }
         });
         if stop.load(Ordering::Relaxed) {
@@ -140,38 +217,9 @@ impl Plan {
         }
         Ok(total.into_inner().expect("no worker panics"))
     }
+}
 
-    /// Simulates one batch on this thread into statistics of its own, showing its blocks to
-    /// `sink`.
-    pub(crate) fn run_one<R: Rates, S: PathSink>(
-        &self,
-        rates: &R,
-        backend: Backend,
-        batch: u64,
-        sink: &mut S,
-    ) -> Stats {
-        let years = self.years as usize;
-        let mut stats = Stats::new(years, self.shocks.len());
-        let mut sketches = vec![Sketch::<u32>::new(); years];
-        let mut scratch = Scratch::new(years);
-        let recorded = Self::recorded(&mut stats, &mut sketches);
-        let stop = AtomicBool::new(false);
-        let job = Batch { plan: self, rates, batch, stop: &stop, recorded, scratch: &mut scratch, sink };
-        backend.run(job).expect("nothing stops this batch");
-        stats.merge_sketches(&sketches);
-        stats
-    }
-
-    /// Where a worker records its next batch: `u32` sketches are emptied into the statistics
-    /// first when the batch could overflow them.
-    fn recorded<'a>(stats: &'a mut Stats, sketches: &'a mut [Sketch<u32>]) -> Recorded<'a> {
-        if sketches[0].count() + BATCH_PATHS > u64::from(u32::MAX) {
-            stats.merge_sketches(sketches);
-            sketches.fill(Sketch::new());
-        }
-        Recorded { stats, sketches }
-    }
-
+impl Plan {
     /// Simulates one batch into `stats`. Returns `None` once `stop` is set (checked every block of [`BLOCK_PATHS`]
     /// paths, so a signal is answered within milliseconds); `stats` are then partial.
     #[allow(clippy::too_many_arguments)]

@@ -125,6 +125,19 @@ impl Stats {
         }
     }
 
+    /// The widest `z`-standard-error half-width of `prob_reached_by` over the years (SPEC §3:
+    /// `se = sqrt(p (1 - p) / N)`, as `first_passage.csv` has it).
+    pub fn widest_half_width(&self, z: f64) -> f64 {
+        let mut reached = 0;
+        let mut widest: f64 = 0.0;
+        for &count in &self.first_passage {
+            reached += count;
+            let p = summary::share(reached, self.runs);
+            widest = widest.max(z * summary::standard_error(p, self.runs));
+        }
+        widest
+    }
+
     /// Adds `other` into `self`: exact, and independent of the order of merging.
     pub fn merge(&mut self, other: &Stats) {
         assert_eq!((self.years, self.shocks), (other.years, other.shocks), "merging stats of different scenarios");

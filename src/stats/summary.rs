@@ -52,11 +52,11 @@ pub struct Summary {
     pub shocks: Vec<ShockRow>,
 }
 
-fn share(count: u64, runs: u64) -> f64 {
+pub(crate) fn share(count: u64, runs: u64) -> f64 {
     count as f64 / runs as f64
 }
 
-fn standard_error(p: f64, runs: u64) -> f64 {
+pub(crate) fn standard_error(p: f64, runs: u64) -> f64 {
     (p * (1.0 - p) / runs as f64).sqrt()
 }
 
