@@ -957,8 +957,8 @@ fn csv_files_have_the_contract_headers_rows_and_plain_numbers() {
             }
         }
     }
-    // No exponent, NaN or infinity anywhere, not even in a label.
-    for file in files_in(&out) {
+    // No exponent, NaN or infinity anywhere in a CSV file, not even in a label.
+    for file in files_in(&out).into_iter().filter(|f| f.extension().is_some_and(|e| e == "csv")) {
         let text = fs::read_to_string(out.join(&file)).unwrap();
         for line in text.lines().skip(1) {
             for bad in ["NaN", "nan", "inf", "e-", "e+"] {
@@ -1387,7 +1387,7 @@ fn out_with_a_trailing_slash_prints_clean_paths() {
     write_scenario(dir.path(), "a.toml", MINIMAL_SCENARIO);
     let outcome = run_ok(dir.path(), &["run", "-n", "10", "-o", "out/", "a.toml"]);
     let results = outcome.stdout.lines().find(|l| l.starts_with("Results: ")).expect("a Results line");
-    assert_eq!(results, "Results: out/summary.csv and out/<scenario>/{first_passage,trajectory,shocks}.csv");
+    assert_eq!(results, "Results: out/summary.csv, out/report.html and out/<scenario> (CSV files, charts, run.json)");
 }
 
 /// A scenario file is a few kilobytes: one over 4 MiB is refused without reading it all.
@@ -1465,4 +1465,95 @@ fn the_summary_table_shows_the_unit() {
     let outcome = run_in(dir.path(), &["validate", "c.toml"]);
     let line = assert_one_input_error(&outcome, "unit with a newline");
     assert!(line.contains("trade.unit must be"), "{line}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// g. Precision, charts, provenance (SPEC §7)
+// ---------------------------------------------------------------------------------------------
+
+/// `--precision P` stops at the first whole batch where every year's 95% half-width is within
+/// P, and its files are byte for byte those of a plain run of that many paths (but for the
+/// record of how the run was asked for: run.json and the report's provenance).
+#[test]
+fn a_run_to_a_precision_target_is_a_plain_run_of_the_paths_it_took() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "stress.toml", &shock_scenario());
+    run_ok(dir.path(), &["run", "-q", "stress.toml", "--precision", "0.006", "-o", "precise"]);
+    let summary = csv_lines(&dir.path().join("precise").join(SUMMARY_FILE));
+    let runs: u64 = cells(&summary[1])[1].parse().unwrap();
+    assert_eq!(runs % BATCH_PATHS, 0, "whole batches: {runs}");
+    // The widest half-width is within the target, and one batch fewer would not do.
+    let widest =
+        |lines: &[String]| lines[1..].iter().map(|l| 1.96 * cells(l)[3].parse::<f64>().unwrap()).fold(0.0, f64::max);
+    let precise = csv_lines(&dir.path().join("precise/stress/first_passage.csv"));
+    assert!(widest(&precise) <= 0.006, "{}", widest(&precise));
+    let fewer = (runs - BATCH_PATHS).to_string();
+    run_ok(dir.path(), &["run", "-q", "stress.toml", "-n", &fewer, "-o", "fewer", "--no-charts"]);
+    assert!(widest(&csv_lines(&dir.path().join("fewer/stress/first_passage.csv"))) > 0.006);
+    run_ok(dir.path(), &["run", "-q", "stress.toml", "-n", &runs.to_string(), "-o", "plain"]);
+    for file in files_in(&dir.path().join("plain")) {
+        let (a, b) = (dir.path().join("plain").join(&file), dir.path().join("precise").join(&file));
+        if file.ends_with(PROVENANCE_FILE) || file.ends_with(REPORT_FILE) {
+            continue;
+        }
+        assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap(), "{} differs", file.display());
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("precise/stress/run.json")).unwrap()).unwrap();
+    assert_eq!(json["options"], serde_json::json!({ "precision": 0.006, "max_runs": 100_000_000, "seed": 2022 }));
+    assert_eq!(json["runs"], runs);
+}
+
+/// `--max-runs` bounds a precision target that cannot be met, and says so (exit 0).
+#[test]
+fn max_runs_bounds_a_precision_target() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "stress.toml", &shock_scenario());
+    let outcome =
+        run_ok(dir.path(), &["run", "stress.toml", "--precision", "0.0001", "--max-runs", "20000", "-o", "o"]);
+    assert!(outcome.stderr.contains("--precision 0.0001 not reached within --max-runs 20000"), "{outcome}");
+    let summary = csv_lines(&dir.path().join("o").join(SUMMARY_FILE));
+    assert_eq!(cells(&summary[1])[1], "20000");
+}
+
+/// `--precision` with `--runs`, or out of (0, 0.5), is bad input: one line, exit 2, nothing written.
+#[test]
+fn bad_precision_options_are_refused() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "a.toml", MINIMAL_SCENARIO);
+    for args in [
+        &["run", "a.toml", "--precision", "0.01", "-n", "1000", "-o", "o"][..],
+        &["run", "a.toml", "--precision", "0.5", "-o", "o"],
+        &["run", "a.toml", "--precision", "0", "-o", "o"],
+        &["run", "a.toml", "--precision", "x", "-o", "o"],
+        &["run", "a.toml", "--precision", "0.01", "--max-runs", "0", "-o", "o"],
+    ] {
+        let outcome = run_in(dir.path(), args);
+        assert_one_error_line(&outcome, 2, &args.join(" "));
+        assert!(!dir.path().join("o").exists(), "{args:?} wrote files");
+    }
+}
+
+/// `--no-charts` writes the CSV files and run.json only; by default every scenario folder has
+/// its charts and the run its report, and run.json records what produced the files.
+#[test]
+fn charts_report_and_provenance_are_written_unless_no_charts() {
+    let dir = temp_dir();
+    write_scenario(dir.path(), "a.toml", MINIMAL_SCENARIO);
+    run_ok(dir.path(), &["run", "-q", "a.toml", "-n", "100", "-o", "bare", "--no-charts"]);
+    assert_eq!(files_in(&dir.path().join("bare")), run_files_without_charts(&["a"]));
+    run_ok(dir.path(), &["run", "-q", "a.toml", "-n", "100", "-o", "full", "-j", "1"]);
+    assert_eq!(files_in(&dir.path().join("full")), run_files(&["a"]));
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("full/a/run.json")).unwrap()).unwrap();
+    assert_eq!(json["command"], "run");
+    assert_eq!(json["options"], serde_json::json!({ "runs": 100, "seed": 2022 }));
+    assert_eq!(json["scenario_file"]["path"], "a.toml");
+    assert_eq!(json["scenario"]["growth"]["distribution"], "constant");
+    // The same command at another thread count gives the same bytes, charts and report too.
+    run_ok(dir.path(), &["run", "-q", "a.toml", "-n", "100", "-o", "again", "-j", "2"]);
+    for file in files_in(&dir.path().join("full")) {
+        let (a, b) = (dir.path().join("full").join(&file), dir.path().join("again").join(&file));
+        assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap(), "{} differs", file.display());
+    }
 }

@@ -150,13 +150,26 @@ fn check_csv(path: &Path) -> Vec<Vec<String>> {
 }
 
 /// Checks the invariant of SPEC §5 for a folder after any run, finished or not: no temporary
-/// files, and every file present is a whole CSV file. Returns the files (paths under `out`).
+/// files, and every file present is whole: a whole CSV file, JSON that parses, an SVG chart or
+/// an HTML page that ends where it should. Returns the files (paths under `out`).
 fn assert_only_whole_files(out: &Path) -> Vec<PathBuf> {
     let files: Vec<PathBuf> = files_in(out).into_iter().map(|file| out.join(file)).collect();
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy();
         assert!(!name.ends_with(".tmp") && !name.starts_with('.'), "temporary file left behind: {}", file.display());
-        check_csv(file);
+        let text = || fs::read_to_string(file).unwrap();
+        match file.extension().and_then(|e| e.to_str()) {
+            Some("csv") => {
+                check_csv(file);
+            }
+            Some("json") => {
+                serde_json::from_str::<serde_json::Value>(&text())
+                    .unwrap_or_else(|e| panic!("{} is not whole JSON: {e}", file.display()));
+            }
+            Some("svg") => assert!(text().trim_end().ends_with("</svg>"), "{} is cut short", file.display()),
+            Some("html") => assert!(text().trim_end().ends_with("</html>"), "{} is cut short", file.display()),
+            _ => panic!("unexpected file {}", file.display()),
+        }
     }
     files
 }
@@ -349,8 +362,10 @@ fn a_huge_run_at_a_terminal_proceeds_with_yes() {
     send_signal(pid, "INT");
     let status = wait_for(reaper.child(), Duration::from_secs(5)).expect("stopped after SIGINT");
     assert_eq!(status.code(), Some(130));
+    // At a terminal the progress bar shares the line until it is cleared (`ESC [2K`).
     let rest: Vec<String> = lines.iter().map(|l| l.trim_end_matches('\r').to_string()).collect();
-    assert!(rest.iter().any(|l| l.starts_with("error: interrupted")), "{rest:?}");
+    let after_bar = |l: &String| l.rsplit("\u{1b}[2K").next().unwrap_or_default().to_string();
+    assert!(rest.iter().map(after_bar).any(|l| l.starts_with("error: interrupted")), "{rest:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,7 +502,8 @@ fn a_full_disk_is_an_io_error_and_leaves_only_whole_files() {
         .find(|w| w.starts_with(out.to_str().unwrap()))
         .unwrap_or_else(|| panic!("no path in: {line}"))
         .trim_end_matches(':');
-    assert!(named.ends_with(".csv"), "the line should name the file: {line}");
+    let output_file = [".csv", ".json", ".svg", ".html"].iter().any(|ext| named.ends_with(ext));
+    assert!(output_file, "the line should name the file: {line}");
     assert!(!Path::new(named).exists(), "{named} was reported as not written but exists");
     let files = assert_only_whole_files(&out);
     assert!(!files.is_empty(), "the tmpfs should have room for some files");
@@ -869,4 +885,30 @@ fn help_on_a_full_stdout_is_not_a_success() {
         let output = capture(tradesim().args(args).stdout(full).stderr(full_err));
         assert_eq!(output.code, Some(1), "{what}: {output}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress (SPEC §7)
+// ---------------------------------------------------------------------------------------------
+
+/// Work expected to take over a second shows a progress bar on stderr at a terminal, and
+/// clears it when done; piped, the same work writes nothing to stderr.
+#[test]
+fn a_progress_bar_at_a_terminal_and_none_when_piped() {
+    if !terminal_available() {
+        return;
+    }
+    let dir = temp_dir();
+    let scenario = write_scenario(dir.path(), "bar.toml", &shock_scenario());
+    let out = dir.path().join("out");
+    let args = ["run", scenario.to_str().unwrap(), "-n", "10000000", "-o", out.to_str().unwrap(), "--no-charts"];
+    let terminal = capture(&mut under_terminal(&args));
+    assert_eq!(terminal.code, Some(0), "{terminal}");
+    assert!(terminal.stdout.contains("stress [") && terminal.stdout.contains('%'), "no bar at a terminal:\n{terminal}");
+    let piped = capture(tradesim().args(args));
+    assert_eq!(piped.code, Some(0), "{piped}");
+    assert_eq!(piped.stderr, "", "piped stderr gets no bar");
+    // --quiet: no bar even at a terminal.
+    let quiet = capture(&mut under_terminal(&[&args[..], &["-q"]].concat()));
+    assert!(!quiet.stdout.contains('%'), "a bar despite --quiet:\n{quiet}");
 }

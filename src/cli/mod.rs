@@ -14,6 +14,9 @@ use std::sync::atomic::AtomicBool;
 use clap::{Parser, Subcommand};
 
 mod run;
+mod simulate;
+
+pub use self::simulate::SimulationArgs;
 
 use crate::engine::Interrupted;
 use crate::error::InputError;
@@ -32,7 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate scenarios and write CSV results (with no SCENARIO: every *.toml in ./scenarios)
+    /// Simulate scenarios and write their results: CSV files, charts, report.html, run.json (with
+    /// no SCENARIO: every *.toml in ./scenarios)
     Run(RunArgs),
     /// Check scenario files without simulating them
     Validate {
@@ -46,29 +50,13 @@ pub enum Command {
 pub struct RunArgs {
     /// Scenario files (TOML); default: every *.toml in ./scenarios, or the built-in baseline
     pub scenarios: Vec<PathBuf>,
-    /// Monte Carlo paths per scenario
-    #[arg(short = 'n', long, default_value_t = 100_000, value_parser = whole_number_at_least_one, allow_negative_numbers = true)]
-    pub runs: u64,
-    /// Seed of every random stream; the same seed gives the same files
-    #[arg(long, default_value_t = 2022, allow_negative_numbers = true)]
-    pub seed: u64,
-    /// Folder for the CSV files
-    #[arg(short, long, default_value = "results")]
-    pub out: PathBuf,
-    /// Worker threads (default and at most: all cores); never changes the results
-    #[arg(short = 'j', long, value_parser = whole_number_at_least_one, allow_negative_numbers = true)]
-    pub threads: Option<u64>,
-    /// Print nothing on success
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Go ahead with a run estimated to take more than two minutes, without asking
-    #[arg(short = 'y', long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
 }
 
 /// Reads a count (`--runs`, `--threads`): SPEC §4 wants an integer >= 1, and the message says so
 /// whatever was wrong with the text (`-1`, `0`, `1.5`, `abc`).
-fn whole_number_at_least_one(text: &str) -> Result<u64, String> {
+pub(crate) fn whole_number_at_least_one(text: &str) -> Result<u64, String> {
     match text.parse::<u64>() {
         Ok(n) if n >= 1 => Ok(n),
         Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {

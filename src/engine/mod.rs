@@ -32,7 +32,7 @@ pub use crate::simd::Backend;
 use crate::stats::Stats;
 
 use self::plan::Plan;
-pub use self::precision::{Precise, Precision};
+pub use self::precision::{Precise, Precision, Z95};
 use self::rates::GrowthRates;
 use self::workers::PathSink;
 pub use self::workers::Worker;

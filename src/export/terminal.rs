@@ -92,15 +92,27 @@ pub fn table(results: &[RunResult]) -> String {
 }
 
 /// The whole report: a heading, the table, and where the files are.
-pub fn render(results: &[RunResult], runs: u64, seed: u64, out: &Path) -> String {
+pub fn render(results: &[RunResult], seed: u64, out: &Path, charts: bool) -> String {
     let count = results.len();
     let plural = if count == 1 { "" } else { "s" };
+    let runs: Vec<u64> = results.iter().map(|r| r.summary.runs).collect();
+    let runs = match (runs.iter().min(), runs.iter().max()) {
+        (Some(low), Some(high)) if low != high => format!("{low} to {high} runs"),
+        (Some(n), _) if count > 1 => format!("{n} runs each"),
+        (Some(n), _) => format!("{n} runs"),
+        _ => "no runs".to_string(),
+    };
+    let (report, files) = if charts {
+        (format!(", {}", out.join("report.html").display()), "CSV files, charts, run.json")
+    } else {
+        (String::new(), "CSV files, run.json")
+    };
     format!(
-        "tradesim: {count} scenario{plural}, {runs} runs each, seed {seed}\n\n{}\nP(reached): share of paths that reach the target by the horizon. Years: first year at or above the target.\n\
-         Results: {} and {}\n",
+        "tradesim: {count} scenario{plural}, {runs}, seed {seed}\n\n{}\nP(reached): share of paths that reach the target by the horizon. Years: first year at or above the target.\n\
+         Results: {}{report} and {} ({files})\n",
         table(results),
         // Joined, not glued with '/': `-o out/` gives out/summary.csv, not out//summary.csv.
         out.join("summary.csv").display(),
-        out.join("<scenario>").join("{first_passage,trajectory,shocks}.csv").display()
+        out.join("<scenario>").display()
     )
 }

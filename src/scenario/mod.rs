@@ -140,7 +140,7 @@ impl RawShock {
 }
 
 /// A validated scenario: everything the engine needs, nothing it must check.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Scenario {
     name: String,
     description: Option<String>,
@@ -154,6 +154,50 @@ pub struct Scenario {
     /// What is valid but surely not meant, one line each naming the file (printed as
     /// `warning: ...`).
     warnings: Vec<String>,
+    source: Source,
+}
+
+/// Two scenarios are equal when they model the same thing, whichever file (or bytes of it) they
+/// were read from.
+impl PartialEq for Scenario {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, &self.description, &self.unit, self.base_year, self.base_value, self.target_value)
+            == (&other.name, &other.description, &other.unit, other.base_year, other.base_value, other.target_value)
+            && (self.horizon_year, &self.growth, &self.shocks) == (other.horizon_year, &other.growth, &other.shocks)
+    }
+}
+
+/// Where a scenario came from, for the provenance of its results (SPEC §7): the file's path as
+/// the user gave it (never made absolute), its text and the SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    origin: String,
+    text: String,
+    sha256: String,
+}
+
+impl Source {
+    fn new(origin: &str, text: &str) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Source { origin: origin.to_string(), text: text.to_string(), sha256 }
+    }
+
+    /// The file's path as given (or "built-in baseline").
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The file's text, as read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The SHA-256 of the file's bytes, in hexadecimal.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
 }
 
 /// Turns a byte offset into a 1-based (line, column), counting columns in characters.
@@ -254,6 +298,7 @@ impl Scenario {
     /// Parses and validates a scenario file's text. `origin` names it in errors; `default_name`
     /// is used when the file has no `name` key (SPEC §1: the file's stem).
     pub fn from_toml(text: &str, origin: &str, default_name: &str) -> Result<Self, InputError> {
+        let source = Source::new(origin, text);
         // Editors on Windows may start a UTF-8 file with a byte-order mark; it is not TOML, and
         // columns are counted without it.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -408,6 +453,7 @@ impl Scenario {
             growth,
             shocks,
             warnings,
+            source,
         })
     }
 
@@ -440,6 +486,15 @@ impl Scenario {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// The file this scenario was read from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+    /// The same scenario, taken as read from `source` (a variant of a file, such as a point of a
+    /// sweep, keeps the file's provenance).
+    pub fn with_source(self, source: Source) -> Self {
+        Scenario { source, ..self }
     }
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()

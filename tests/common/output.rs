@@ -9,17 +9,34 @@ pub const SUMMARY_HEADER: &str = "scenario,runs,seed,base_year,base_value,target
 pub const FIRST_PASSAGE_HEADER: &str = "year,prob_first,prob_reached_by,prob_reached_by_se";
 pub const TRAJECTORY_HEADER: &str = "year,mean,p05,p25,p50,p75,p95,prob_at_or_above_target";
 pub const SHOCKS_HEADER: &str = "year,shock,kind,prob_started,prob_active";
-/// The files of one scenario's folder.
+/// The CSV files of one scenario's folder (SPEC §5).
 pub const SCENARIO_FILES: [&str; 3] = ["first_passage.csv", "trajectory.csv", "shocks.csv"];
+/// The provenance beside them (SPEC §7).
+pub const PROVENANCE_FILE: &str = "run.json";
+/// The charts beside them, unless `--no-charts` (SPEC §7).
+pub const CHART_FILES: [&str; 2] = ["fan.svg", "first_passage.svg"];
 /// The file of the whole run, beside the scenario folders.
 pub const SUMMARY_FILE: &str = "summary.csv";
+/// The report of the whole run, unless `--no-charts`.
+pub const REPORT_FILE: &str = "report.html";
 
 /// The files a finished run of `scenarios` writes, relative to its output folder, sorted (as
 /// [`files_in`](super::files_in) lists them).
 pub fn run_files(scenarios: &[&str]) -> Vec<PathBuf> {
+    let mut files = run_files_without_charts(scenarios);
+    files.push(PathBuf::from(REPORT_FILE));
+    for scenario in scenarios {
+        files.extend(CHART_FILES.iter().map(|file| Path::new(scenario).join(file)));
+    }
+    files.sort();
+    files
+}
+
+/// The files a finished run of `scenarios` with `--no-charts` writes.
+pub fn run_files_without_charts(scenarios: &[&str]) -> Vec<PathBuf> {
     let mut files = vec![PathBuf::from(SUMMARY_FILE)];
     for scenario in scenarios {
-        files.extend(SCENARIO_FILES.iter().map(|file| Path::new(scenario).join(file)));
+        files.extend(SCENARIO_FILES.iter().chain([&PROVENANCE_FILE]).map(|file| Path::new(scenario).join(file)));
     }
     files.sort();
     files
