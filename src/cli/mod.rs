@@ -18,9 +18,10 @@ mod simulate;
 
 pub use self::simulate::SimulationArgs;
 
+use crate::calibrate;
 use crate::engine::Interrupted;
 use crate::error::InputError;
-use crate::scenario;
+use crate::scenario::{self, template};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +44,20 @@ pub enum Command {
         /// Scenario files (TOML)
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+    },
+    /// Fit a [growth] table to a history of trade (a year,value CSV) and print it
+    Calibrate {
+        /// The history: a header row year,value, then consecutive years ascending
+        history: PathBuf,
+        /// The distribution of the yearly rate to fit
+        #[arg(long, value_enum, default_value_t = calibrate::Distribution::Lognormal)]
+        distribution: calibrate::Distribution,
+    },
+    /// Write a commented template scenario to start from (never overwrites a file)
+    Init {
+        /// Where to write it
+        #[arg(default_value = template::DEFAULT_PATH)]
+        path: PathBuf,
     },
 }
 
@@ -125,7 +140,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Cli>, Fa
     Err({
         let message = match e.kind() {
             ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
-                "a command is required: tradesim run [SCENARIO]... or tradesim validate SCENARIO...".to_string()
+                "a command is required: run, validate, sweep, compare, sensitivity, calibrate, init or merge"
+                    .to_string()
             }
             // clap spreads one error over several lines (the message, the missing arguments,
             // the usage): keep everything before the usage, on one line.
@@ -169,6 +185,22 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
             if errors.is_empty() { written } else { Err(Failure::Input(errors)) }
         }
         Command::Run(args) => run::run(&args, stop),
+        Command::Calibrate { history, distribution } => {
+            let history = calibrate::load_history(&history)?;
+            let (table, warnings) = calibrate::render(&calibrate::calibrate(&history, distribution));
+            warnings.iter().for_each(|w| note(&format!("warning: {w}")));
+            print_out(&table)
+        }
+        Command::Init { path } => match template::write_template(&path) {
+            Ok(()) => print_out(&format!(
+                "wrote {}: edit it, then check it with tradesim validate {} and run it with tradesim run {}\n",
+                path.display(),
+                path.display(),
+                path.display()
+            )),
+            Err(e @ template::InitError::Io { .. }) => Err(Failure::Other(anyhow::Error::new(e))),
+            Err(e) => Err(InputError::usage(e.to_string()).into()),
+        },
     }
 }
 
