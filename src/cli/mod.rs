@@ -13,9 +13,11 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Parser, Subcommand};
 
+mod compare;
 mod run;
 mod simulate;
 
+pub use self::compare::CompareArgs;
 pub use self::simulate::SimulationArgs;
 
 use crate::engine::Interrupted;
@@ -44,6 +46,10 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Compare scenarios with a baseline path by path, on the same random draws: how often and by
+    /// how much each delays or advances the target (comparison.csv, delay.csv, compare.svg,
+    /// report.html, run.json)
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -169,6 +175,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
             if errors.is_empty() { written } else { Err(Failure::Input(errors)) }
         }
         Command::Run(args) => run::run(&args, stop),
+        Command::Compare(args) => compare::compare(&args, stop),
     }
 }
 
