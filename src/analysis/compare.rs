@@ -160,6 +160,24 @@ pub fn check_comparable(baseline: &Scenario, others: &[&Scenario]) -> Result<(),
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
+/// Whether two scenarios' paths share their growth surprises (SPEC §6: normal and lognormal
+/// growth draw the same normals, triangular, PERT and uniform the same uniforms; constant growth
+/// draws nothing, so it pairs with any). Where they do not, a comparison still pairs each path's
+/// shocks, but its growth in the two scenarios is independent, and the shares of paths delayed,
+/// the same or advanced say less about the scenarios' difference than about chance.
+pub fn growth_draws_shared(a: &Scenario, b: &Scenario) -> bool {
+    use crate::model::growth::DistributionKind::{Constant, Lognormal, Normal, Pert, Triangular, Uniform};
+    let family = |s: &Scenario| match s.growth().kind() {
+        Constant => None,
+        Normal | Lognormal => Some(0),
+        Triangular | Pert | Uniform => Some(1),
+    };
+    match (family(a), family(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
 /// Simulates `runs` paths of each scenario with `seed` on the current rayon pool, the first
 /// being the baseline, and compares each other one with it path by path. Every thread takes the
 /// next batch and simulates it in every scenario (the same batch index is the same paths),
@@ -366,6 +384,21 @@ mod tests {
         // Each scenario's statistics are those of a plain run of the same paths.
         assert_eq!(one.stats[0], engine::simulate(&a, runs, 9));
         assert_eq!(one.stats[1], engine::simulate(&b, runs, 9));
+    }
+
+    #[test]
+    fn growth_draws_are_shared_within_a_family() {
+        let growth = |g: &str| scenario(&format!("[growth]\n{g}\n"));
+        let lognormal = growth("mean = 0.1\nsd = 0.1");
+        let normal = growth("distribution = \"normal\"\nmean = 0.2\nsd = 0.3");
+        let pert = growth("distribution = \"pert\"\nmin = 0.0\nmode = 0.1\nmax = 0.3");
+        let uniform = growth("distribution = \"uniform\"\nmin = 0.0\nmax = 0.3");
+        let constant = growth("distribution = \"constant\"\nmean = 0.1");
+        assert!(growth_draws_shared(&lognormal, &normal));
+        assert!(growth_draws_shared(&pert, &uniform));
+        assert!(!growth_draws_shared(&lognormal, &pert));
+        assert!(!growth_draws_shared(&uniform, &normal));
+        assert!(growth_draws_shared(&constant, &pert) && growth_draws_shared(&lognormal, &constant));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub(super) fn compare(args: &CompareArgs, stop: &AtomicBool) -> Result<(), Failu
     compare::check_comparable(baseline, others).map_err(Failure::Input)?;
     if !sim.quiet {
         scenarios.iter().flat_map(|s| s.warnings()).for_each(|w| note(&format!("warning: {w}")));
+        others.iter().filter_map(|o| unshared_growth(baseline, o)).for_each(|w| note(&format!("warning: {w}")));
     }
     let out = sim.out_or(Path::new("results").join(format!("compare_{}", baseline.name())));
     check_out_folder(&out)?;
@@ -87,6 +88,21 @@ pub(super) fn compare(args: &CompareArgs, stop: &AtomicBool) -> Result<(), Failu
     }
     written(export::write_files(&files, stop))?;
     if sim.quiet { Ok(()) } else { print_out(&terminal(&versus, runs, sim.seed, &out, !sim.no_charts)) }
+}
+
+/// Where `other` does not share the baseline's growth draws ([`compare::growth_draws_shared`]),
+/// what a reader of its shares should know.
+fn unshared_growth(baseline: &Scenario, other: &Scenario) -> Option<String> {
+    (!compare::growth_draws_shared(baseline, other)).then(|| {
+        format!(
+            "{} ({} growth) and {} ({} growth) draw their growth differently, so their paths do not share growth \
+             surprises: the shares of paths delayed, the same or advanced also reflect chance",
+            other.name(),
+            other.growth().kind().as_str(),
+            baseline.name(),
+            baseline.growth().kind().as_str()
+        )
+    })
 }
 
 /// The paths every scenario is simulated with: `--runs`, or with `--precision` the most that
@@ -257,8 +273,20 @@ fn report(
         })
         .collect();
     Report {
-        title: format!("tradesim: {} against {}", names.join(", "), baseline.name()),
-        intro: versus.iter().map(|v| sentence(v, baseline.horizon_year())).collect(),
+        // More than two names would fill the heading; the sentences below name each.
+        title: match names.as_slice() {
+            [one] => format!("tradesim: {one} against {}", baseline.name()),
+            [a, b] => format!("tradesim: {a} and {b} against {}", baseline.name()),
+            _ => format!("tradesim: {} scenarios against {}", names.len(), baseline.name()),
+        },
+        intro: versus
+            .iter()
+            .zip(&scenarios[1..])
+            .map(|(v, other)| match unshared_growth(baseline, other) {
+                Some(warning) => format!("{} Note: {warning}.", sentence(v, baseline.horizon_year())),
+                None => sentence(v, baseline.horizon_year()),
+            })
+            .collect(),
         tables: vec![comparison_table((baseline, &summaries[0]), versus)],
         figures: vec![Figure {
             caption: format!(
