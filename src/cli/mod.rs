@@ -13,9 +13,11 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Parser, Subcommand};
 
+mod compare;
 mod run;
 mod simulate;
 
+pub use self::compare::CompareArgs;
 pub use self::simulate::SimulationArgs;
 
 use crate::calibrate;
@@ -59,6 +61,10 @@ pub enum Command {
         #[arg(default_value = template::DEFAULT_PATH)]
         path: PathBuf,
     },
+    /// Compare scenarios with a baseline path by path, on the same random draws: how often and by
+    /// how much each delays or advances the target (comparison.csv, delay.csv, compare.svg,
+    /// report.html, run.json)
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -201,6 +207,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
             Err(e @ template::InitError::Io { .. }) => Err(Failure::Other(anyhow::Error::new(e))),
             Err(e) => Err(InputError::usage(e.to_string()).into()),
         },
+        Command::Compare(args) => compare::compare(&args, stop),
     }
 }
 

@@ -104,6 +104,60 @@ pub fn shocks(summary: &Summary) -> Vec<u8> {
     )
 }
 
+/// The columns of `comparison.csv` (SPEC §6.2).
+pub const COMPARISON_COLUMNS: [&str; 10] = [
+    "scenario",
+    "baseline",
+    "prob_reached",
+    "prob_reached_diff",
+    "median_year",
+    "median_year_diff",
+    "mean_delay_years",
+    "prob_delayed",
+    "prob_same",
+    "prob_advanced",
+];
+
+/// `comparison.csv` of `tradesim compare` (SPEC §6.2): a row per other scenario, in the order
+/// given; the differences are the other scenario's figure minus the baseline's.
+pub fn comparison(rows: &[crate::analysis::compare::Versus]) -> Vec<u8> {
+    to_bytes(
+        &COMPARISON_COLUMNS,
+        rows.iter().map(|v| {
+            vec![
+                v.scenario.clone(),
+                v.baseline.clone(),
+                number(v.prob_reached),
+                number(v.prob_reached_diff),
+                year(v.median_year),
+                year(v.median_year_diff),
+                v.mean_delay_years.map(number).unwrap_or_default(),
+                number(v.prob_delayed),
+                number(v.prob_same),
+                number(v.prob_advanced),
+            ]
+        }),
+    )
+}
+
+/// `delay.csv` of `tradesim compare` (SPEC §6.2): per other scenario, the share of paths with
+/// each delay `o - b` among those reaching in both (ascending, only the delays some path has),
+/// then the rows `baseline_only`, `other_only` and `neither`; each scenario's shares add up to 1.
+pub fn delay(rows: &[crate::analysis::compare::Versus]) -> Vec<u8> {
+    to_bytes(
+        &["scenario", "delay", "prob"],
+        rows.iter().flat_map(|v| {
+            let delays = v.delays.iter().map(|(d, p)| (d.to_string(), *p));
+            let outcomes = [
+                ("baseline_only".to_string(), v.prob_baseline_only),
+                ("other_only".to_string(), v.prob_other_only),
+                ("neither".to_string(), v.prob_neither),
+            ];
+            delays.chain(outcomes).map(|(delay, p)| vec![v.scenario.clone(), delay, number(p)])
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,8 +38,10 @@ pub fn compare(compare: &Compare) -> String {
         "{} paths each on common random numbers; delay: a path's first-passage year in the other scenario minus in the baseline",
         format::grouped(compare.runs as f64, 0)
     );
-    let mut legend =
-        vec![LegendItem::new(Swatch::Line(baseline_stroke()), format!("{} (baseline)", compare.baseline.scenario))];
+    // "baseline (baseline)" would stutter: the role is said only where the name does not say it.
+    let baseline = &compare.baseline.scenario;
+    let baseline = if baseline.contains("baseline") { baseline.clone() } else { format!("{baseline} (baseline)") };
+    let mut legend = vec![LegendItem::new(Swatch::Line(baseline_stroke()), baseline)];
     legend.extend(names.iter().enumerate().map(|(i, n)| LegendItem::new(Swatch::Line(other_stroke(i)), *n)));
     let mut svg = Svg::new(WIDTH, &title);
     let top = layout::header(&mut svg, WIDTH, &title, &subtitle, &legend);

@@ -207,7 +207,7 @@ fn compare_input(others: usize) -> Compare {
         base_year: 2022,
         horizon_year: 2050,
         runs: 10_000,
-        baseline: curve("baseline", 0.0),
+        baseline: curve("central", 0.0),
         others: (0..others)
             .map(|i| CompareOther {
                 curve: curve(&format!("other_{i}"), 0.1 * (i + 1) as f64),
@@ -228,8 +228,8 @@ fn compare_chart() {
     check(
         &svg,
         &[
-            "baseline vs other_0, other_1",
-            "baseline (baseline)",
+            "central vs other_0, other_1",
+            "central (baseline)",
             "other_1",
             "delay (years)",
             "baseline only",
@@ -241,6 +241,9 @@ fn compare_chart() {
     );
     assert!(has_horizon_line(&svg));
     check(&compare(&compare_input(0)), &["nothing to compare"]);
+    // A baseline named so is not called "baseline (baseline)".
+    let named = Compare { baseline: Curve { scenario: "baseline".into(), ..c.baseline.clone() }, ..c };
+    assert!(!compare(&named).contains("baseline (baseline)"));
 }
 
 fn tornado_input() -> Tornado {
