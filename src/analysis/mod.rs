@@ -2,4 +2,5 @@
 //! ([`vary`]), comparisons path by path, one-at-a-time sensitivity, and runs that stop when
 //! precise enough (§7), all on common random numbers.
 
+pub mod sensitivity;
 pub mod vary;

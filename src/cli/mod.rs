@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 use clap::{Parser, Subcommand};
 
 mod run;
+mod sensitivity;
 mod simulate;
 
 pub use self::simulate::SimulationArgs;
@@ -44,6 +45,10 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Swing each parameter of a scenario down and up by a share, one at a time on common random
+    /// numbers, and rank the parameters by how far they move the median year (sensitivity.csv,
+    /// tornado.svg, report.html, run.json)
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -169,6 +174,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
             if errors.is_empty() { written } else { Err(Failure::Input(errors)) }
         }
         Command::Run(args) => run::run(&args, stop),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args, stop),
     }
 }
 
