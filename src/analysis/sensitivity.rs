@@ -116,9 +116,10 @@ pub fn listed_params(scenario: &Scenario, lists: &[String]) -> Result<Vec<Param>
         Key::Trade(_) | Key::Growth(_) => true,
         Key::Shock { name, .. } => scenario.shocks().iter().any(|s| s.name() == name),
     };
+    // Those worth listing: the ones that are not 0.
     let its_parameters = || {
-        let names: Vec<String> = all.iter().map(|p| p.key.to_string()).collect();
-        format!("the parameters of {origin} are {}", names.join(", "))
+        let names: Vec<String> = all.iter().filter(|p| p.value != 0.0).map(|p| p.key.to_string()).collect();
+        format!("sensitivity can swing {}", names.join(", "))
     };
     let mut params: Vec<Param> = Vec::new();
     for list in lists {
@@ -427,7 +428,12 @@ mod tests {
         let e = error(&["growth.persistence"]);
         assert!(e.starts_with("--params growth.persistence: growth.persistence is 0 in test.toml"), "{e}");
         let e = error(&["growth.mean,growth.meen"]);
-        assert!(e.starts_with("--params growth.meen: test.toml has no parameter growth.meen; the parameters"), "{e}");
+        assert!(
+            e.starts_with(
+                "--params growth.meen: test.toml has no parameter growth.meen; sensitivity can swing trade.base_value"
+            ),
+            "{e}"
+        );
         let e = error(&["shocks.nope.probability"]);
         assert!(e.contains("has no parameter shocks.nope.probability"), "{e}");
         assert!(error(&["growth.min"]).contains("test.toml's growth is lognormal, which takes no min"));

@@ -229,37 +229,49 @@ fn question(scenario: &Scenario, swing: f64, count: usize, runs: u64) -> String 
 }
 
 /// The answer in one sentence: the parameter that moves the median year most and by how much
-/// (or, when none moves it, the one that moves `prob_reached` most).
+/// (or, when none moves it, the one that moves `prob_reached` most); then, when another one
+/// moves `prob_reached` most, a sentence on that one too.
 fn answer(scenario: &Scenario, effects: &[Effect], swing: f64) -> String {
     let horizon = scenario.horizon_year();
     let by = format!("±{}", format::share(swing));
     let Some(top) = effects.first() else {
         return "No parameter was swung.".to_string();
     };
-    let key = &top.swing.key;
-    let (low, high) = (format::value(top.swing.low), format::value(top.swing.high));
+    // The first of the largest swings of prob_reached, in the ranked order.
+    let top_prob =
+        effects.iter().fold(top, |best, e| if e.prob_reached_swing() > best.prob_reached_swing() { e } else { best });
+    let prob_sentence = |e: &Effect| {
+        format!(
+            "{} moves P(reached by {horizon}) the most: {} at {} and {} at {}, against {} at {} as written.",
+            e.swing.key,
+            format::percent(e.low.prob_reached),
+            format::value(e.swing.low),
+            format::percent(e.high.prob_reached),
+            format::value(e.swing.high),
+            format::percent(e.base.prob_reached),
+            format::value(e.swing.value),
+        )
+    };
     let moved = top.median_year_swing(horizon);
+    let median = year_or_after(top.base.median_year, horizon);
     if moved > 0 {
-        return format!(
-            "With each parameter swung by {by}, {key} moves the median year the most, by {}: {} at {low} and {} at \
-             {high}, against {} at {} as written.",
+        let mut text = format!(
+            "With each parameter swung by {by}, {} moves the median year the most, by {}: {} at {} and {} at {}, \
+             against {median} at {} as written.",
+            top.swing.key,
             years(moved),
             year_or_after(top.low.median_year, horizon),
+            format::value(top.swing.low),
             year_or_after(top.high.median_year, horizon),
-            year_or_after(top.base.median_year, horizon),
+            format::value(top.swing.high),
             format::value(top.swing.value),
         );
-    }
-    let median = year_or_after(top.base.median_year, horizon);
-    if top.prob_reached_swing() > 0.0 {
-        format!(
-            "With each parameter swung by {by}, none moves the median year ({median}); {key} moves P(reached by \
-             {horizon}) the most: {} at {low} and {} at {high}, against {} at {} as written.",
-            format::percent(top.low.prob_reached),
-            format::percent(top.high.prob_reached),
-            format::percent(top.base.prob_reached),
-            format::value(top.swing.value),
-        )
+        if !std::ptr::eq(top_prob, top) {
+            text = format!("{text} {}", prob_sentence(top_prob));
+        }
+        text
+    } else if top_prob.prob_reached_swing() > 0.0 {
+        format!("With each parameter swung by {by}, none moves the median year ({median}); {}", prob_sentence(top_prob))
     } else {
         format!("With each parameter swung by {by}, none moves the median year ({median}) or P(reached by {horizon}).")
     }
