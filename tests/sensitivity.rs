@@ -170,14 +170,20 @@ fn the_files_record_what_produced_them() {
     let text = named("naive", MINIMAL_SCENARIO);
     write_scenario(dir.path(), "n.toml", &text);
     // The default folder is results/sensitivity_<name>/.
-    run_ok(dir.path(), &["sensitivity", "n.toml", "-n", "100", "--swing", "0.5", "--params", "growth.mean", "-q"]);
+    let params = "growth.mean, trade.target_value";
+    run_ok(dir.path(), &["sensitivity", "n.toml", "-n", "100", "--swing", "0.5", "--params", params, "-q"]);
     let out = dir.path().join("results/sensitivity_naive");
     assert_eq!(files_in(&out), FILES.map(std::path::PathBuf::from));
     let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(json["command"], "sensitivity");
     assert_eq!(
         json["options"],
-        serde_json::json!({ "runs": 100, "seed": 2022, "swing": 0.5, "params": ["growth.mean"] })
+        serde_json::json!({
+            "runs": 100,
+            "seed": 2022,
+            "swing": 0.5,
+            "params": ["growth.mean", "trade.target_value"]
+        })
     );
     assert_eq!(json["scenario_files"][0]["path"], "n.toml");
     assert_eq!(json["scenarios"][0]["growth"]["mean"], 0.4);
@@ -190,7 +196,7 @@ fn the_files_record_what_produced_them() {
         "growth.mean moves the median year the most, by 3 years: 2027 at 0.2 and 2024 at 0.6",
         "<caption>Sensitivity (sensitivity.csv)",
         "<svg ",
-        "tradesim sensitivity n.toml --runs 100 --seed 2022 --swing 0.5 --params growth.mean",
+        "tradesim sensitivity n.toml --runs 100 --seed 2022 --swing 0.5 --params growth.mean --params trade.target_value",
         "Not swung",
     ] {
         assert!(html.contains(needle), "report.html lacks {needle:?}");

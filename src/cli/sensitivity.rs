@@ -89,6 +89,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs, stop: &AtomicBool) -> Result<(
     let summaries = simulate_all(&runner, &runs)?;
     let base = &summaries[0];
     let outcome = |s: &Summary| Outcome { runs: s.runs, prob_reached: s.prob_reached, median_year: s.median_year };
+    // The run of `swing` set to `value`; the base run where that side was clipped back to it.
     let outcome_at = |swing: &Swing, value: f64| {
         let i = runs.iter().position(|r| r.setting.is_some_and(|(s, v)| std::ptr::eq(s, swing) && v == value));
         outcome(i.map_or(base, |i| &summaries[i]))
@@ -106,7 +107,10 @@ pub(super) fn sensitivity(args: &SensitivityArgs, stop: &AtomicBool) -> Result<(
 
     let mut invocation = sim.invocation("sensitivity").with("swing", args.swing);
     if !args.params.is_empty() {
-        invocation = invocation.with("params", json!(args.params));
+        // The keys as parsed, one per option, whatever the spelling (`a,b` or `--params a
+        // --params b`): the same analysis records the same bytes.
+        let keys: Vec<String> = params.iter().map(|p| p.key.to_string()).collect();
+        invocation = invocation.with("params", json!(keys));
     }
     let details = vec![
         ("runs".to_string(), json!(base.runs)),
