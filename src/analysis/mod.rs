@@ -3,4 +3,5 @@
 //! precise enough (§7), all on common random numbers.
 
 pub mod compare;
+pub mod sensitivity;
 pub mod vary;

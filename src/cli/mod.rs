@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 mod compare;
 mod run;
+mod sensitivity;
 mod simulate;
 
 pub use self::compare::CompareArgs;
@@ -65,6 +66,10 @@ pub enum Command {
     /// how much each delays or advances the target (comparison.csv, delay.csv, compare.svg,
     /// report.html, run.json)
     Compare(CompareArgs),
+    /// Swing each parameter of a scenario down and up by a share, one at a time on common random
+    /// numbers, and rank the parameters by how far they move the median year (sensitivity.csv,
+    /// tornado.svg, report.html, run.json)
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -208,6 +213,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
             Err(e) => Err(InputError::usage(e.to_string()).into()),
         },
         Command::Compare(args) => compare::compare(&args, stop),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args, stop),
     }
 }
 

@@ -78,11 +78,16 @@ impl SimulationArgs {
         }
     }
 
-    /// The most paths one scenario may take.
+    /// The most paths one scenario may take. A precision target is always met by `N >= (1.96 *
+    /// 0.5 / P)^2` paths, since `se = sqrt(p (1 - p) / N) <= 0.5 / sqrt(N)`: so no run to a target
+    /// takes more whole batches than that, whatever `--max-runs` allows.
     pub fn most_runs(&self) -> u64 {
         match self.size() {
             RunSize::Runs(n) => n,
-            RunSize::Precision(p) => p.max_runs,
+            RunSize::Precision(p) => {
+                let enough = (engine::Z95 * 0.5 / p.half_width).powi(2).ceil() as u64;
+                p.max_runs.min(engine::batch_count(enough) * engine::BATCH_PATHS)
+            }
         }
     }
 
@@ -338,6 +343,25 @@ mod tests {
             let expected = format!("{}: {} is a file, not a folder", out.display(), file.display());
             assert!(e.to_string().ends_with(&expected), "{e}");
         }
+    }
+
+    #[test]
+    fn a_precision_target_needs_at_most_the_paths_of_the_widest_case() {
+        let args = |precision: f64, max_runs: u64| SimulationArgs {
+            runs: None,
+            precision: Some(precision),
+            max_runs,
+            seed: 1,
+            out: None,
+            threads: None,
+            quiet: true,
+            yes: false,
+            no_charts: false,
+        };
+        // (0.98 / 0.01)^2 = 9604 paths: two batches.
+        assert_eq!(args(0.01, DEFAULT_MAX_RUNS).most_runs(), 2 * engine::BATCH_PATHS);
+        assert_eq!(args(0.01, 5000).most_runs(), 5000);
+        assert_eq!(args(0.001, DEFAULT_MAX_RUNS).most_runs(), engine::batch_count(960_400) * engine::BATCH_PATHS);
     }
 
     #[test]

@@ -158,6 +158,39 @@ pub fn delay(rows: &[crate::analysis::compare::Versus]) -> Vec<u8> {
     )
 }
 
+pub const SENSITIVITY_COLUMNS: [&str; 9] = [
+    "param",
+    "low_value",
+    "high_value",
+    "prob_reached_low",
+    "prob_reached_base",
+    "prob_reached_high",
+    "median_year_low",
+    "median_year_base",
+    "median_year_high",
+];
+
+/// `sensitivity.csv` (SPEC §6.3): a row per parameter swung, in the order given (ranked by
+/// effect), with the values actually used; a median beyond the horizon is an empty cell.
+pub fn sensitivity(effects: &[crate::analysis::sensitivity::Effect]) -> Vec<u8> {
+    to_bytes(
+        &SENSITIVITY_COLUMNS,
+        effects.iter().map(|e| {
+            vec![
+                e.swing.key.to_string(),
+                number(e.swing.low),
+                number(e.swing.high),
+                number(e.low.prob_reached),
+                number(e.base.prob_reached),
+                number(e.high.prob_reached),
+                year(e.low.median_year),
+                year(e.base.median_year),
+                year(e.high.median_year),
+            ]
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
