@@ -8,6 +8,7 @@
 //!   merged `Stats`, with the value quantiles read off the [`sketch`]es.
 
 pub mod exact_sum;
+pub mod partial;
 pub mod sketch;
 pub mod summary;
 
