@@ -24,6 +24,8 @@
 #                        repository, or under CARGO_TARGET_DIR, built or brought up to date
 #                        first with `cargo build --release --locked`).
 #   SLURM_CHECK_RUNS     runs (default 200000); SLURM_CHECK_SEED: seed (default 2022).
+#   SLURM_CHECK_SHARDS   shards (default 4); with SLURM_CHECK_RUNS=1000000000 and
+#                        SLURM_CHECK_TIMEOUT=1800, the measurement of docs/SCALING.md.
 #   SLURM_CHECK_TIMEOUT  seconds to wait for the jobs (default 120).
 #   SLURM_CHECK_DIR      where the scratch folder goes (default: TMPDIR, else /tmp); on an
 #                        existing multi-node cluster, a folder every node sees.
@@ -37,7 +39,7 @@ repo=$PWD
 here=$repo/scripts/slurm
 
 readonly SCENARIO=benches/bench_scenario.toml
-readonly SHARDS=4
+SHARDS=${SLURM_CHECK_SHARDS:-4}
 readonly PACKAGES=(slurmctld slurmd slurm-client munge)
 runs=${SLURM_CHECK_RUNS:-200000}
 seed=${SLURM_CHECK_SEED:-2022}
@@ -182,6 +184,7 @@ trap 'result="slurm check failed: $step: terminated"; exit 143' TERM
 
 [[ $runs =~ ^[1-9][0-9]*$ ]] || fail "SLURM_CHECK_RUNS must be a whole number >= 1, not '$runs'"
 [[ $seed =~ ^[0-9]+$ ]] || fail "SLURM_CHECK_SEED must be an unsigned whole number, not '$seed'"
+[[ $SHARDS =~ ^[1-9][0-9]*$ ]] || fail "SLURM_CHECK_SHARDS must be a whole number >= 1, not '$SHARDS'"
 [[ $wait_seconds =~ ^[1-9][0-9]*$ ]] || fail "SLURM_CHECK_TIMEOUT must be a whole number >= 1, not '$wait_seconds'"
 
 step="build"
@@ -360,8 +363,11 @@ done
 
 step="one machine"
 single=$scratch/single
-"$TRADESIM" run "$SCENARIO" -n "$runs" --seed "$seed" -q -o "$single" ||
+started_single=$SECONDS
+# -y: a large SLURM_CHECK_RUNS must not stop to ask when stdin is a terminal.
+"$TRADESIM" run "$SCENARIO" -n "$runs" --seed "$seed" -q -y -o "$single" ||
     fail "tradesim run $SCENARIO -n $runs --seed $seed exited with status $?"
+log "the one-machine run took $((SECONDS - started_single)) s"
 
 step="compare"
 # The merged folder's files are the merge's output plus the shards' folder, which is not.

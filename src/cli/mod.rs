@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 use clap::{Parser, Subcommand};
 
 mod compare;
+mod merge;
 mod run;
 mod sensitivity;
 mod simulate;
@@ -24,6 +25,7 @@ pub use self::simulate::SimulationArgs;
 use crate::calibrate;
 use crate::engine::Interrupted;
 use crate::error::InputError;
+use crate::export::partial::Shard;
 use crate::scenario::{self, template};
 
 #[derive(Debug, Parser)]
@@ -42,6 +44,9 @@ pub enum Command {
     /// Simulate scenarios and write their results: CSV files, charts, report.html, run.json (with
     /// no SCENARIO: every *.toml in ./scenarios)
     Run(RunArgs),
+    /// Combine the partial statistics of a sharded run (each DIR the --out of one `run --shard
+    /// K/M`) into the files the whole run writes on one machine
+    Merge(MergeArgs),
     /// Check scenario files without simulating them
     Validate {
         /// Scenario files (TOML)
@@ -78,6 +83,37 @@ pub struct RunArgs {
     pub scenarios: Vec<PathBuf>,
     #[command(flatten)]
     pub simulation: SimulationArgs,
+    /// Simulate only the K-th of M near-equal slices of the run's batches and write
+    /// <name>/partial.tsp per scenario for `tradesim merge`, instead of the CSV files (1 <= K <= M)
+    #[arg(long, value_name = "K/M", value_parser = shard_of, conflicts_with = "precision", allow_hyphen_values = true)]
+    pub shard: Option<Shard>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard folders, each the --out of one `tradesim run --shard K/M` (in any order)
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder: the whole run's files
+    #[arg(short, long, required = true)]
+    pub out: PathBuf,
+    /// Print nothing on success
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write no charts and no report.html (nor does a merge of shards run with --no-charts)
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+/// Reads `--shard K/M`: whole numbers with 1 <= K <= M.
+fn shard_of(text: &str) -> Result<Shard, String> {
+    let bad = || "must be K/M with whole numbers 1 <= K <= M (shard K of M), e.g. 2/8".to_string();
+    let (k, m) = text.split_once('/').ok_or_else(bad)?;
+    let number = |s: &str| s.parse::<u64>().ok().filter(|_| s.bytes().all(|b| b.is_ascii_digit()));
+    match (number(k), number(m)) {
+        (Some(k), Some(m)) => Shard::new(k, m).ok_or_else(bad),
+        _ => Err(bad()),
+    }
 }
 
 /// Reads a count (`--runs`, `--threads`): SPEC §4 wants an integer >= 1, and the message says so
@@ -214,6 +250,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
         },
         Command::Compare(args) => compare::compare(&args, stop),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args, stop),
+        Command::Merge(args) => merge::merge(&args, stop),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod csv;
 pub mod html;
+pub mod partial;
 pub mod provenance;
 pub mod terminal;
 

@@ -249,6 +249,12 @@ impl ExactSum {
         }
     }
 
+    /// The length of the sum in bits, as an integer count of 2^-1074 (0 for 0): a sum of `n`
+    /// finite doubles has at most `2098 + bits of n`, which a reader of shards' sums can check.
+    pub fn bit_length(&self) -> u32 {
+        self.limbs.iter().rposition(|&l| l != 0).map_or(0, |top| top as u32 * 64 + 64 - self.limbs[top].leading_zeros())
+    }
+
     /// The sum as [`BYTES`] bytes: the limbs, least significant first, each little-endian.
     pub fn to_bytes(&self) -> [u8; BYTES] {
         let mut bytes = [0; BYTES];

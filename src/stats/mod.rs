@@ -6,8 +6,11 @@
 //!   of `V(y)`, which are exact ([`exact_sum`]), so that the mean is rounded once.
 //! - [`Summary`] ([`summary`]): the figures the CSV files and the terminal show, derived from
 //!   merged `Stats`, with the value quantiles read off the [`sketch`]es.
+//!
+//! [`partial`] writes `Stats` as bytes and reads them back exactly, for the shards of §8.
 
 pub mod exact_sum;
+pub mod partial;
 pub mod sketch;
 pub mod summary;
 

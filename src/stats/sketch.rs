@@ -209,6 +209,32 @@ impl<C: Count> Sketch<C> {
         self.count += other.count;
     }
 
+    /// What [`Sketch::from_parts`] needs to rebuild this sketch exactly (for a shard's partial
+    /// statistics, `crate::stats::partial`): its coarseness, its first page and its counts, whole
+    /// pages from the first.
+    pub(crate) fn parts(&self) -> (u32, u64, &[C]) {
+        (self.coarseness, self.first_page, &self.counts)
+    }
+
+    /// The sketch that [`Sketch::parts`] described, or `None` when they cannot be a sketch's: not
+    /// whole pages, more than [`MAX_PAGES`] of them, buckets beyond the non-negative doubles at
+    /// that coarseness, or counts whose total overflows. Anything accepted is safe to merge and
+    /// to read quantiles from.
+    pub(crate) fn from_parts(coarseness: u32, first_page: u64, counts: Vec<C>) -> Option<Self> {
+        // Non-negative doubles have bits below 2^63, so keys below 2^(63 - FINE_SHIFT - coarseness)
+        // and pages below 2^(63 - 52 - coarseness): at most 2^11 pages at full resolution.
+        const MAX_COARSENESS: u32 = 63 - FINE_SHIFT - PAGE_BITS;
+        if coarseness > MAX_COARSENESS || !counts.len().is_multiple_of(SLOTS) || counts.len() / SLOTS > MAX_PAGES {
+            return None;
+        }
+        let pages = (counts.len() / SLOTS) as u64;
+        if pages > 0 && first_page.checked_add(pages)? > 1 << (MAX_COARSENESS - coarseness) {
+            return None;
+        }
+        let count = counts.iter().try_fold(0u64, |total, &c| total.checked_add(c.into()))?;
+        Some(Sketch { coarseness, first_page, counts, count })
+    }
+
     /// The value at 0-based rank `floor(q * (count - 1))`, to within [`Sketch::relative_error`]:
     /// the middle of its bucket. `None` when the sketch is empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
