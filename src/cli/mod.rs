@@ -15,8 +15,10 @@ use clap::{Parser, Subcommand};
 
 mod run;
 mod simulate;
+mod sweep;
 
 pub use self::simulate::SimulationArgs;
+pub use self::sweep::SweepArgs;
 
 use crate::engine::Interrupted;
 use crate::error::InputError;
@@ -38,6 +40,9 @@ pub enum Command {
     /// Simulate scenarios and write their results: CSV files, charts, report.html, run.json (with
     /// no SCENARIO: every *.toml in ./scenarios)
     Run(RunArgs),
+    /// Run a scenario at every point of a grid of parameter values, on common random numbers:
+    /// sweep.csv, sweep_first_passage.csv, charts, report.html, run.json
+    Sweep(SweepArgs),
     /// Check scenario files without simulating them
     Validate {
         /// Scenario files (TOML)
@@ -169,6 +174,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
             if errors.is_empty() { written } else { Err(Failure::Input(errors)) }
         }
         Command::Run(args) => run::run(&args, stop),
+        Command::Sweep(args) => sweep::sweep(&args, stop),
     }
 }
 
