@@ -41,9 +41,9 @@ pub struct Outcome {
 }
 
 /// A point as the user reads it: `growth.mean=0.2 growth.sd=0.1` (as in the error of a bad
-/// point).
+/// point; `+ 0.0` shows `-0` as `0`, as the CSV files do).
 pub fn label(varies: &[Vary], values: &[f64]) -> String {
-    varies.iter().zip(values).map(|(v, value)| format!("{}={value}", v.key)).collect::<Vec<_>>().join(" ")
+    varies.iter().zip(values).map(|(v, value)| format!("{}={}", v.key, value + 0.0)).collect::<Vec<_>>().join(" ")
 }
 
 /// The points of the grid of `varies` over `base` (the first option varying slowest), each

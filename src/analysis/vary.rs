@@ -230,7 +230,8 @@ pub fn scenario_with(
     default_name: &str,
     settings: &[(&Key, f64)],
 ) -> Result<Scenario, InputError> {
-    let point = settings.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join(" ");
+    // `+ 0.0` shows `-0` as `0`, as the CSV files do.
+    let point = settings.iter().map(|(key, value)| format!("{key}={}", value + 0.0)).collect::<Vec<_>>().join(" ");
     let fail = |message: &str| InputError::usage(format!("sweep {point}: {message}"));
     let mut table: toml::Table = text.trim_start_matches('\u{feff}').parse().map_err(|_| {
         // The file itself was validated before; this cannot fail for a file that loaded.

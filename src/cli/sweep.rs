@@ -79,12 +79,14 @@ pub(super) fn sweep(args: &SweepArgs, stop: &AtomicBool) -> Result<(), Failure> 
 
 /// Reads every `--vary` option; all their errors, one line each.
 fn parse_varies(texts: &[String]) -> Result<Vec<Vary>, Failure> {
-    let (varies, errors): (Vec<_>, Vec<_>) = texts.iter().map(|t| Vary::parse(t)).partition(Result::is_ok);
-    if errors.is_empty() {
-        Ok(varies.into_iter().map(Result::unwrap).collect())
-    } else {
-        Err(Failure::Input(errors.into_iter().map(Result::unwrap_err).collect()))
+    let (mut varies, mut errors) = (Vec::new(), Vec::new());
+    for text in texts {
+        match Vary::parse(text) {
+            Ok(vary) => varies.push(vary),
+            Err(e) => errors.push(e),
+        }
     }
+    if errors.is_empty() { Ok(varies) } else { Err(Failure::Input(errors)) }
 }
 
 /// The base scenario's warnings, then each warning a point has that the base has not, once,
@@ -181,9 +183,9 @@ fn chart_input(base: &Scenario, keys: &[String], points: &[Point], outcomes: &[O
     }
 }
 
-/// A key's value as the user wrote it (`0.2`, `2030`).
+/// A key's value as the user wrote it (`0.2`, `2030`; `0` for `-0`, as in the CSV files).
 fn value(v: f64) -> String {
-    format!("{v}")
+    if v == 0.0 { "0".to_string() } else { format!("{v}") }
 }
 
 /// `report.html`: the sweep's question and answer, its table, its charts, the base scenario's
