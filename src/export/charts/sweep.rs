@@ -101,7 +101,8 @@ pub fn sweep(sweep: &Sweep) -> String {
             LegendItem::new(Swatch::LineMarker(style::series_stroke(i), series_marker(i, true)), label)
         })
         .collect();
-    if ranged {
+    // Ranges that all collapse onto their medians (no uncertainty) draw nothing to explain.
+    if ranged && groups.iter().flat_map(|(_, points)| points).any(|p| p.p10_year != p.p90_year) {
         legend.push(LegendItem::new(Swatch::Range(INK), "10–90% of paths"));
     }
     if groups.iter().flat_map(|(_, points)| points).any(|p| p.median_year.is_none()) {
