@@ -13,7 +13,9 @@
 # (/usr/bin/time, Debian package `time`) for peak memory, else the figures come from getrusage and
 # include the Python process that starts the command. Nothing is installed: what is missing is
 # named, with how to install it, and the script stops (exit 1) unless it can do without it.
-# Environment: CRITERION=0 skips the criterion benchmarks; TRADESIM_BENCH_CLOCK=cpu has them time CPU time rather than wall time
+# Environment: SWEEP=0 skips the sweep timings (a sweep of K points against K single runs, and a
+# 10 x 10 grid; SWEEP_REPEATS, default 3, times each); CRITERION=0 skips the criterion benchmarks;
+# TRADESIM_BENCH_CLOCK=cpu has them time CPU time rather than wall time
 # (steadier on a busy machine; see benches/common/mod.rs). Builds go where cargo puts them
 # (CARGO_TARGET_DIR is honoured).
 # Peak memory against the number of runs, and a 100M-run timing: scripts/memory.sh.
@@ -198,6 +200,45 @@ print(f"prob_reached: tradesim {a:.4f}, numpy {b:.4f} (difference {abs(a - b) / 
 else
     echo "median wall: tradesim n/a, numpy $(fmt "$peer_med") s, ratio n/a"
     die "no tradesim timing: $ours_failure"
+fi
+
+# Sweeps (issue 19): a sweep of K points against K single runs of the same size (at most 1.1x),
+# and a two-key grid of 10 x 10 points at 100,000 runs each (under 5 s), charts and report
+# included, as a user runs them. Medians of SWEEP_REPEATS (default 3) wall times, about 15 s in
+# all on 2 cores. SWEEP=0 skips it.
+if [[ ${SWEEP:-1} != 0 ]]; then
+    sweep_repeats=${SWEEP_REPEATS:-3}
+    [[ $sweep_repeats =~ ^[1-9][0-9]*$ ]] || die "SWEEP_REPEATS must be a whole number >= 1"
+    k_values=(0.10 0.15 0.20 0.30)
+    k=${#k_values[@]}
+    k_runs=1000000
+    k_list=$(IFS=,; echo "${k_values[*]}")
+    echo "sweeps ($SCENARIO, seed 1, medians of $sweep_repeats):"
+    # time_median LABEL CMD...: prints nothing, sets MEDIAN to the median wall time of CMD.
+    time_median() {
+        local label=$1 walls=() i
+        shift
+        for ((i = 1; i <= sweep_repeats; i++)); do
+            rm -rf "$tmp/sweep"
+            measure wall "$tmp/sweep.log" "$@" || {
+                tail -n 20 "$tmp/sweep.log" | sed 's/^/  | /' >&2
+                die "$label failed"
+            }
+            walls+=("$WALL")
+        done
+        MEDIAN=$(median "${walls[@]}")
+    }
+    time_median "a single run" "$OURS" run "$SCENARIO" --runs "$k_runs" --seed 1 --out "$tmp/sweep" --quiet
+    single=$MEDIAN
+    time_median "a sweep of $k points" "$OURS" sweep "$SCENARIO" --vary "growth.mean=$k_list" \
+        --runs "$k_runs" --seed 1 --out "$tmp/sweep" --quiet
+    swept=$MEDIAN
+    ratio=$(py 'import sys; print(float(sys.argv[1]) / (int(sys.argv[3]) * float(sys.argv[2])))' "$swept" "$single" "$k")
+    echo "  sweep of $k points x $k_runs runs: $(fmt "$swept") s; $k single runs: $k x $(fmt "$single") s;" \
+        "ratio $(fmt "$ratio")x (goal: at most 1.1x)"
+    time_median "the 10 x 10 grid" "$OURS" sweep "$SCENARIO" --vary growth.mean=0.05:0.5:0.05 \
+        --vary growth.sd=0.05:0.5:0.05 --runs 100000 --seed 1 --out "$tmp/sweep" --quiet
+    echo "  grid of 10 x 10 points x 100000 runs (growth.mean x growth.sd): $(fmt "$MEDIAN") s (goal: under 5 s)"
 fi
 
 [[ ${CRITERION:-1} != 0 ]] || exit 0

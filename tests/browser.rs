@@ -413,6 +413,7 @@ fn analyst_report() -> (Report, usize) {
         base_year: 2022,
         horizon_year: 2050,
         runs: 100_000,
+        runs_most: 100_000,
         points,
     };
     let naive = Sweep {
@@ -421,6 +422,7 @@ fn analyst_report() -> (Report, usize) {
         base_year: 2022,
         horizon_year: 2050,
         runs: 100_000,
+        runs_most: 100_000,
         points: [(0.2, 2027), (0.3, 2025), (0.4, 2025), (0.5, 2024)]
             .map(|(m, y)| SweepPoint {
                 values: vec![m],

@@ -4,13 +4,17 @@
 //! - `Scenario::from_toml` never panics, and every error is one line naming the file (and,
 //!   where the input is about one key, that key);
 //! - a valid scenario simulates without a panic, and every figure of its `Summary` is finite:
-//!   probabilities in [0, 1], value quantiles non-negative and ordered p05 <= ... <= p95.
+//!   probabilities in [0, 1], value quantiles non-negative and ordered p05 <= ... <= p95;
+//! - `Vary::parse` (a sweep's `--vary KEY=VALUES`) never panics and its error is one line naming
+//!   the option; a point set by `scenario_with` is a valid scenario or one line naming the point,
+//!   and a scenario set to its own value is the same scenario.
 //!
 //! The `fuzz_crash_*` tests are inputs the fuzzer found, minimised, with the cause in a comment.
 
 mod common;
 
 use common::{edit, named, scenario, scenario_with, set_keys, shock, summarize};
+use tradesim::analysis::vary::{Key, Vary, scenario_with as point};
 use tradesim::scenario::Scenario;
 use tradesim::stats::Summary;
 
@@ -365,4 +369,150 @@ fn quantiles_stay_accurate_when_the_first_path_is_an_outlier() {
     }
     assert!(checked >= 100, "only {checked} seeds with both tails of at most 2 paths");
     assert!(wrong.is_empty(), "p05..p95 should all be {v} (within 0.1%), got:\n{}", wrong.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps (SPEC §6.1): hostile `--vary` options and points.
+
+/// Hostile `--vary` texts: each is refused with one line naming the option, or read.
+#[test]
+fn vary_options_never_panic_and_say_what_is_wrong_in_one_line() {
+    let digits = "999999999999999999999999999999";
+    let tiny = "0.00000000000000000000000000001";
+    let texts = [
+        String::new(),
+        "=".into(),
+        "growth.mean".into(),
+        "growth.mean=".into(),
+        "=0.1".into(),
+        "shocks.=1".into(),
+        "shocks..x=1".into(),
+        "shocks.a.b.c.probability=0.5".into(),
+        "shocks.\n.probability=0.5".into(),
+        "growth.mean=1e308,".into(),
+        "growth.mean=nan".into(),
+        "growth.mean=-inf".into(),
+        "growth.mean=1e309".into(),
+        "growth.mean=0:1e30:1".into(),
+        "growth.mean=:".into(),
+        "growth.mean=1:2:3:4".into(),
+        "growth.mean= , ".into(),
+        "growth.mean=\u{663}".into(),
+        "growth.mean=0x10".into(),
+        "growth.mean=.:.:.".into(),
+        "growth.mean=-:-:-".into(),
+        "growth.mean=+-1:2:1".into(),
+        "growth.mean=1:2:-0".into(),
+        "trade.horizon_year=1e20".into(),
+        "trade.horizon_year=-9223372036854775808".into(),
+        "shocks.x.duration=1:100001:1".into(),
+        format!("growth.mean={tiny}:{digits}:1"),
+        format!("growth.mean={digits}:0:-1"),
+        format!("growth.mean=-{digits}:{digits}:{tiny}"),
+        format!("growth.mean=0:{digits}{digits}:1"),
+        format!("growth.mean={}", "1,".repeat(100_000) + "1"),
+    ];
+    for text in &texts {
+        match Vary::parse(text) {
+            Ok(vary) => assert!(!vary.values.is_empty() && vary.values.iter().all(|v| v.is_finite()), "{text:?}"),
+            Err(e) => {
+                let message = e.to_string();
+                assert!(!message.contains(['\n', '\r']), "not one line: {message:?}");
+                assert!(message.starts_with("--vary "), "does not name the option: {message:?}");
+            }
+        }
+    }
+}
+
+/// A scenario with a shock whose name has dots, quotes and spaces, and every field set.
+fn sweepable() -> String {
+    let shocks = shock(
+        "EU. \\\"x\\\" sanctions",
+        "kind = \"sanction\"\nprobability = 0.2\nfirst_year = 2024\nlast_year = 2030\nmax_occurrences = 2\n\
+         duration = { min = 1, max = 3 }\nlevel_change = -0.2\ngrowth_change = -0.02\nrecovery = 0.5\ncap_value = 900.0",
+    );
+    let growth = "[growth]\ndistribution = \"normal\"\nmean = 0.1\nsd = 0.1\nlong_run_mean = 0.05\nhalf_life = 3.0\npersistence = 0.2\n";
+    named("sweepable", &format!("description = \"a \\\"quoted\\\" line\"\n{}", scenario_with(growth, &shocks)))
+}
+
+/// Every key a sweep can set, at values across the float range: each point is a valid scenario
+/// (which simulates) or one line naming the point; never a panic.
+#[test]
+fn hostile_points_are_scenarios_or_one_line_errors() {
+    let text = sweepable();
+    let base = accepted(&text);
+    let name = base.shocks()[0].name().to_string();
+    let mut keys: Vec<Key> = ["base_value", "target_value", "horizon_year"].map(Key::Trade).to_vec();
+    keys.extend(["mean", "sd", "min", "mode", "max", "long_run_mean", "half_life", "persistence"].map(Key::Growth));
+    for field in [
+        "probability",
+        "first_year",
+        "last_year",
+        "year",
+        "max_occurrences",
+        "duration",
+        "level_change",
+        "growth_change",
+        "recovery",
+        "cap_value",
+    ] {
+        keys.push(Key::Shock { name: name.clone(), field });
+    }
+    keys.push(Key::Shock { name: "not there".into(), field: "probability" });
+    let values: [f64; 13] =
+        [-1e308, -2050.0, -1.0, -0.99, -0.0, 0.0, 1e-300, 0.5, 1.0, 2.0, 2030.0, 9_007_199_254_740_992.0, 1e308];
+    let (mut valid, mut refused) = (0, 0);
+    for key in &keys {
+        for &value in &values {
+            let value = if key.is_integer() { value.trunc() } else { value };
+            match point(&text, ORIGIN, "fuzz", &[(key, value)]) {
+                Ok(s) => {
+                    valid += 1;
+                    if s.years() <= 40 {
+                        run(&s);
+                    }
+                }
+                Err(e) => {
+                    refused += 1;
+                    let message = e.to_string();
+                    assert!(!message.contains(['\n', '\r']), "not one line: {message:?}");
+                    assert!(message.starts_with(&format!("sweep {key}=")), "does not name the point: {message:?}");
+                }
+            }
+        }
+    }
+    assert!(valid > 50 && refused > 50, "{valid} valid, {refused} refused");
+    // The shock is found by its name, dots and quotes and all.
+    let probability = Key::Shock { name, field: "probability" };
+    assert_eq!(point(&text, ORIGIN, "fuzz", &[(&probability, 0.5)]).unwrap().shocks()[0].probability(), 0.5);
+}
+
+/// A scenario set to its own value is the same scenario: the file survives the round trip through
+/// TOML (descriptions, units, every shock field, durations as tables, a BOM, dotted and inline
+/// tables).
+#[test]
+fn a_point_at_the_files_own_values_is_the_file() {
+    let mut texts: Vec<String> = std::fs::read_dir(common::repo_root().join(common::LIBRARY))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    texts.push(sweepable());
+    texts.push(common::shock_scenario());
+    texts.push(format!("\u{feff}{}", minimal()));
+    texts.push(
+        "trade.base_year = 2022\ntrade.base_value = 460\ntrade.target_value = 1e3\ntrade.horizon_year = 2050\n\
+         growth = { distribution = \"constant\", mean = 0.4 }\nshocks = [{ name = \"a\", probability = 0.5 }]\n"
+            .to_string(),
+    );
+    for text in &texts {
+        let s = accepted(text);
+        let target = Key::Trade("target_value");
+        let same =
+            point(text, ORIGIN, "fuzz", &[(&target, s.target_value())]).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(same, s, "{text}");
+        let mean = Key::Growth("long_run_mean");
+        let same =
+            point(text, ORIGIN, "fuzz", &[(&mean, s.growth().long_run_mean())]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(same, s, "{text}");
+    }
 }

@@ -6,7 +6,9 @@
 //!
 //! - sanity of every figure (finite, probabilities in [0, 1], ordered quantiles, ...);
 //! - monotonicity in the growth mean, where it holds path by path (see [`raised`]);
-//! - reproducibility, and independence from the size of the thread pool.
+//! - reproducibility, and independence from the size of the thread pool;
+//! - common random numbers path by path (SPEC §6): a renamed copy, an added shock that never
+//!   starts and a raised growth mean (never a later first passage).
 //!
 //! Cases and paths are kept small so the whole file runs in a few seconds.
 
@@ -818,4 +820,194 @@ fn raising_the_mean_moves_a_known_first_passage_earlier() {
     // 1.1^7 = 1.95, 1.1^8 = 2.14; 1.2^3 = 1.73, 1.2^4 = 2.07.
     assert_eq!(summarize(&low, 10, 1).median_year, Some(2030));
     assert_eq!(summarize(&high, 10, 1).median_year, Some(2026));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Common random numbers (SPEC §6), path by path
+// ---------------------------------------------------------------------------------------------
+
+/// The paths of batch `batch` of a run, on every engine option.
+fn traces(scenario: &Scenario, runs: u64, seed: u64, batch: u64) -> Vec<(Options, Vec<reference::PathTrace>)> {
+    engine_options()
+        .into_iter()
+        .map(|options| (options, engine::trace_batch(scenario, runs, seed, batch, &options).1))
+        .collect()
+}
+
+/// A run's size and the batch to look at: the first batch of a small run, or the partial last
+/// batch of a run of two (paths past the first batch must share draws too).
+fn run_and_batch() -> impl Strategy<Value = (u64, u64)> {
+    prop_oneof![(1u64..=120).prop_map(|runs| (runs, 0)), (1u64..=120).prop_map(|extra| (BATCH + extra, 1))]
+}
+
+const BATCH: u64 = engine::BATCH_PATHS;
+
+/// Asserts that two runs drew the same paths: every path's first-passage year and levels.
+fn same_paths(
+    a: &[(Options, Vec<reference::PathTrace>)],
+    b: &[(Options, Vec<reference::PathTrace>)],
+    what: &str,
+) -> Result<(), TestCaseError> {
+    for ((options, a), (_, b)) in a.iter().zip(b) {
+        prop_assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            prop_assert_eq!(x.first_passage_year, y.first_passage_year, "{}: path {} ({:?})", what, x.path, options);
+            let bits = |levels: &[f64]| levels.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&x.levels), bits(&y.levels), "{}: path {} ({:?})", what, x.path, options);
+        }
+    }
+    Ok(())
+}
+
+/// A `[[shocks]]` table that can never start (probability 0, in a window or a single year), with
+/// effects of every kind that would change a path if it did.
+fn never_shock(years: i64) -> impl Strategy<Value = String> {
+    (
+        // Names near the generated ones (`shock 0, "quoted"`): draws are keyed by the whole name.
+        prop_oneof![Just("never"), Just("shock 0, \\\"quoted\\\" "), Just("shock 0")],
+        prop_oneof![
+            Just(String::new()),
+            (1..=years).prop_map(|k| format!("first_year_offset = {k}\n")),
+            (1..=years).prop_map(|k| format!("year_offset = {k}\n")),
+        ],
+        prop_oneof![Just("duration = \"permanent\"\n"), Just("duration = { min = 1, max = 5 }\n"), Just("")],
+        -0.9f64..2.0,
+        -0.5f64..0.5,
+        proptest::option::of(0.5f64..2.0),
+    )
+        .prop_map(|(name, timing, duration, level, growth, cap)| {
+            let mut t = format!("\n[[shocks]]\nname = \"{name}\"\nprobability = 0.0\n{timing}{duration}");
+            writeln!(t, "level_change = {}\ngrowth_change = {}\nrecovery = 0.5", f(level), f(growth)).unwrap();
+            if let Some(c) = cap {
+                writeln!(t, "cap_factor = {}", f(c)).unwrap();
+            }
+            t
+        })
+}
+
+/// `spec`'s text with `shock` (from [`never_shock`]) as its `at`-th shock; the placeholders of
+/// years and caps resolved against the spec.
+fn with_shock_at(spec: &Spec, shock: &str, at: usize) -> String {
+    let text = spec.toml();
+    let mut shock = shock.to_string();
+    for (placeholder, key) in [("first_year_offset = ", "first_year = "), ("year_offset = ", "year = ")] {
+        if let Some(rest) = shock.clone().split(placeholder).nth(1) {
+            let offset: i64 = rest.lines().next().unwrap().parse().unwrap();
+            shock = shock.replace(&format!("{placeholder}{offset}"), &format!("{key}{}", spec.base_year + offset));
+        }
+    }
+    if let Some(rest) = shock.clone().split("cap_factor = ").nth(1) {
+        let factor_text = rest.lines().next().unwrap();
+        let cap = spec.base() * factor_text.parse::<f64>().unwrap();
+        let cap_line =
+            if (MIN_VALUE..=MAX_VALUE).contains(&cap) { format!("cap_value = {}", f(cap)) } else { String::new() };
+        shock = shock.replace(&format!("cap_factor = {factor_text}"), &cap_line);
+    }
+    // Before the `at`-th existing `[[shocks]]` table, or at the end.
+    match text.match_indices("\n[[shocks]]").nth(at) {
+        Some((i, _)) => format!("{}{shock}{}", &text[..i], &text[i..]),
+        None => format!("{text}{shock}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, rng_seed: proptest_rng_seed(), ..ProptestConfig::default() })]
+
+    /// (e) SPEC §6: a copy of a scenario under another name (in the file, or by the file's
+    /// name) draws the same paths: every path's first-passage year, and its levels bit for bit.
+    #[test]
+    fn a_copy_under_another_name_draws_the_same_paths(
+        spec in spec_with_shocks(dist(), 5),
+        (runs, batch) in run_and_batch(),
+        seed in any::<u64>(),
+    ) {
+        let original = spec.scenario();
+        let text = spec.toml();
+        let renamed = scenario(&text.replacen("name = \"prop\"", "name = \"other-name\"", 1), "generated.toml");
+        let unnamed = scenario(&text.replacen("name = \"prop\"\n", "", 1), "copy_of_it.toml");
+        prop_assert_eq!(renamed.name(), "other-name");
+        prop_assert_eq!(unnamed.name(), "copy_of_it");
+        let expected = traces(&original, runs, seed, batch);
+        same_paths(&expected, &traces(&renamed, runs, seed, batch), "renamed in the file")?;
+        same_paths(&expected, &traces(&unnamed, runs, seed, batch), "named by another file")?;
+    }
+
+    /// (f) SPEC §6: a shock with probability 0 added to a scenario, anywhere among its shocks,
+    /// changes no path.
+    #[test]
+    fn a_shock_that_never_starts_changes_no_path(
+        (spec, shock) in spec_with_shocks(dist(), 5).prop_flat_map(|spec| {
+            let years = spec.years;
+            (Just(spec), never_shock(years))
+        }),
+        at in 0usize..=5,
+        (runs, batch) in run_and_batch(),
+        seed in any::<u64>(),
+    ) {
+        let text = with_shock_at(&spec, &shock, at);
+        let with = scenario(&text, "generated.toml");
+        prop_assert_eq!(with.shocks().len(), spec.shocks.len() + 1);
+        same_paths(&traces(&spec.scenario(), runs, seed, batch), &traces(&with, runs, seed, batch), "with the shock")?;
+    }
+
+    /// (g) SPEC §6: raising `growth.mean` never delays a path (normal growth, with and without
+    /// shocks, and the other distributions for which [`raised`] is monotone), and never lowers
+    /// its level in any year.
+    #[test]
+    fn raising_the_growth_mean_never_delays_a_path(
+        spec in spec_with(monotone_dist()),
+        d in (1i32..=256).prop_map(|i| f64::from(i) / 1024.0),
+        (runs, batch) in run_and_batch(),
+        seed in any::<u64>(),
+    ) {
+        let low = traces(&spec.scenario(), runs, seed, batch);
+        let high = traces(&raised(&spec, d).scenario(), runs, seed, batch);
+        for ((options, low), (_, high)) in low.iter().zip(&high) {
+            for (a, b) in low.iter().zip(high) {
+                let delayed = match (a.first_passage_year, b.first_passage_year) {
+                    (Some(a), Some(b)) => b > a,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                prop_assert!(!delayed, "path {}: {:?} -> {:?} ({:?})", a.path, a.first_passage_year, b.first_passage_year, options);
+                for (k, (x, y)) in a.levels.iter().zip(&b.levels).enumerate() {
+                    prop_assert!(y >= x, "path {} year {}: level {} -> {} ({:?})", a.path, k + 1, x, y, options);
+                }
+            }
+        }
+    }
+}
+
+/// (g) on normal growth alone, with the library's shocks: the case SPEC §6 and issue 19 name.
+#[test]
+fn raising_a_normal_mean_never_delays_a_path_of_the_library_shocks() {
+    let text = std::fs::read_to_string(common::repo_root().join("scenarios/secondary_sanctions.toml")).unwrap();
+    let normal = text.replacen("distribution  = \"lognormal\"", "distribution  = \"normal\"", 1);
+    assert_ne!(normal, text);
+    let at = |mean: &str| scenario(&normal.replacen("mean          = 0.15", &format!("mean = {mean}"), 1), "s.toml");
+    let (runs, seed) = (3 * BATCH, 2022);
+    let means = ["0.05", "0.1", "0.15", "0.2", "0.4"];
+    let passages: Vec<Vec<Option<i32>>> = means
+        .iter()
+        .map(|m| {
+            (0..3)
+                .flat_map(|b| engine::trace_batch(&at(m), runs, seed, b, &Options::default()).1)
+                .map(|t| t.first_passage_year)
+                .collect()
+        })
+        .collect();
+    let mut moved = 0;
+    for pair in passages.windows(2) {
+        for (path, (a, b)) in pair[0].iter().zip(&pair[1]).enumerate() {
+            let later = match (a, b) {
+                (Some(a), Some(b)) => b > a,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            assert!(!later, "path {path}: {a:?} -> {b:?}");
+            moved += usize::from(a != b);
+        }
+    }
+    // The check has teeth: raising the mean moves many paths earlier.
+    assert!(moved > 1000, "only {moved} paths moved");
 }

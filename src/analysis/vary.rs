@@ -104,14 +104,19 @@ impl Vary {
         let key = Key::parse(key.trim()).map_err(fail)?;
         let values = values.trim();
         let values = if values.contains(':') { range(values) } else { list(values) }.map_err(fail)?;
+        // Whole numbers, and only those a float holds exactly (beyond, `as i64` would saturate and
+        // the point's error would show another number than the one typed).
         if key.is_integer()
-            && let Some(v) = values.iter().find(|v| v.fract() != 0.0)
+            && let Some(v) = values.iter().find(|v| v.fract() != 0.0 || v.abs() > MAX_WHOLE)
         {
-            return Err(fail(format!("{key} takes whole numbers, got {v}")));
+            return Err(fail(format!("{key} takes whole numbers of at most {MAX_WHOLE} in size, got {v}")));
         }
         Ok(Vary { key, values })
     }
 }
+
+/// The largest whole number a key may take: every integer up to 2^53 is exact as a float.
+const MAX_WHOLE: f64 = 9_007_199_254_740_992.0;
 
 /// The values of a comma-separated list.
 fn list(text: &str) -> Result<Vec<f64>, String> {
@@ -141,11 +146,16 @@ fn range(text: &str) -> Result<Vec<f64>, String> {
     };
     let (from, to, step) = (Decimal::parse(from)?, Decimal::parse(to)?, Decimal::parse(step)?);
     let scale = from.scale.max(to.scale).max(step.scale);
-    let (from, to, step) = (from.at(scale), to.at(scale), step.at(scale));
+    // Numbers of thirty digits at thirty decimals apart do not fit 128 bits: refused, not wrapped.
+    let too_long = || format!("'{text}' has too many digits for a range; write fewer decimals");
+    let (Some(from), Some(to), Some(step)) = (from.at(scale), to.at(scale), step.at(scale)) else {
+        return Err(too_long());
+    };
     if step == 0 {
         return Err("the step of a range must not be 0".into());
     }
-    if (to - from).signum() * step.signum() < 0 {
+    let span = to.checked_sub(from).ok_or_else(too_long)?;
+    if span.signum() * step.signum() < 0 {
         return Err(format!(
             "a range from {} to {} never gets there by steps of {}",
             show(from, scale),
@@ -153,13 +163,26 @@ fn range(text: &str) -> Result<Vec<f64>, String> {
             show(step, scale)
         ));
     }
-    // The points `from + i * step` up to `to`, and `to` itself within a millionth of a step.
-    let last = ((to - from) * 1_000_000 + step) / (step * 1_000_000);
-    let points = u64::try_from(last).map_err(|_| "a range must have at least one point".to_string())? + 1;
+    // The points `from + i * step` up to `to`, and `to` itself within a millionth of a step
+    // (`span` and `step` have the same sign, so `last` is not negative). Past 128 bits, the
+    // range has far more points than allowed.
+    let too_many = || format!("the range has more than {MAX_RANGE_POINTS} points; use a larger step");
+    let last = span
+        .checked_mul(1_000_000)
+        .and_then(|s| s.checked_add(step))
+        .zip(step.checked_mul(1_000_000))
+        .map(|(a, b)| a / b)
+        .ok_or_else(too_many)?;
+    let points = u64::try_from(last).ok().and_then(|l| l.checked_add(1)).ok_or_else(too_many)?;
     if points > MAX_RANGE_POINTS {
         return Err(format!("the range has {points} points, more than {MAX_RANGE_POINTS}; use a larger step"));
     }
-    (0..points as i128).map(|i| number(&show(from + i * step, scale))).collect()
+    (0..points as i128)
+        .map(|i| {
+            let value = i.checked_mul(step).and_then(|d| from.checked_add(d)).ok_or_else(too_long)?;
+            number(&show(value, scale))
+        })
+        .collect()
 }
 
 /// A decimal number as written: `mantissa * 10^-scale`.
@@ -184,9 +207,9 @@ impl Decimal {
         Ok(Decimal { mantissa: sign * mantissa, scale: fraction.len() as u32 })
     }
 
-    /// The mantissa at a larger scale.
-    fn at(&self, scale: u32) -> i128 {
-        self.mantissa * 10i128.pow(scale - self.scale)
+    /// The mantissa at a larger scale; `None` when it does not fit.
+    fn at(&self, scale: u32) -> Option<i128> {
+        10i128.checked_pow(scale - self.scale).and_then(|factor| self.mantissa.checked_mul(factor))
     }
 }
 
@@ -207,7 +230,8 @@ pub fn scenario_with(
     default_name: &str,
     settings: &[(&Key, f64)],
 ) -> Result<Scenario, InputError> {
-    let point = settings.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join(" ");
+    // `+ 0.0` shows `-0` as `0`, as the CSV files do.
+    let point = settings.iter().map(|(key, value)| format!("{key}={}", value + 0.0)).collect::<Vec<_>>().join(" ");
     let fail = |message: &str| InputError::usage(format!("sweep {point}: {message}"));
     let mut table: toml::Table = text.trim_start_matches('\u{feff}').parse().map_err(|_| {
         // The file itself was validated before; this cannot fail for a file that loaded.
@@ -300,6 +324,14 @@ mod tests {
         assert!(err("growth.mean=1e-3:1:0.1").contains("not a decimal number"));
         assert!(err("growth.mean=0:1:0.000001").contains("more than"));
         assert!(err("trade.horizon_year=2030.5").contains("whole numbers"));
+        assert!(err("trade.horizon_year=1e20").contains("at most 9007199254740992"));
+        // Digits beyond 128 bits, and counts beyond 64, are refused, never wrapped.
+        let digits = "999999999999999999999999999999";
+        let tiny = "0.00000000000000000000000000001";
+        assert!(err(&format!("growth.mean={tiny}:{digits}:1")).contains("too many digits"));
+        assert!(err(&format!("growth.mean={digits}:0:-1")).contains("more than 100000 points"));
+        assert!(err(&format!("growth.mean=-{digits}:{digits}:{tiny}")).contains("too many digits"));
+        assert!(err("growth.mean=1:1000000000000000000000000000:1").contains("more than 100000 points"));
         assert!(err("growth.mean").contains("KEY=VALUES"));
         assert!(err("growth.meen=0.1").contains("not a key"));
     }

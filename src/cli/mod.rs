@@ -18,9 +18,11 @@ mod merge;
 mod run;
 mod sensitivity;
 mod simulate;
+mod sweep;
 
 pub use self::compare::CompareArgs;
 pub use self::simulate::SimulationArgs;
+pub use self::sweep::SweepArgs;
 
 use crate::calibrate;
 use crate::engine::Interrupted;
@@ -47,6 +49,9 @@ pub enum Command {
     /// Combine the partial statistics of a sharded run (each DIR the --out of one `run --shard
     /// K/M`) into the files the whole run writes on one machine
     Merge(MergeArgs),
+    /// Run a scenario at every point of a grid of parameter values, on common random numbers:
+    /// sweep.csv, sweep_first_passage.csv, charts, report.html, run.json
+    Sweep(SweepArgs),
     /// Check scenario files without simulating them
     Validate {
         /// Scenario files (TOML)
@@ -251,6 +256,7 @@ pub fn execute(cli: Cli, stop: &AtomicBool) -> Result<(), Failure> {
         Command::Compare(args) => compare::compare(&args, stop),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args, stop),
         Command::Merge(args) => merge::merge(&args, stop),
+        Command::Sweep(args) => sweep::sweep(&args, stop),
     }
 }
 

@@ -120,8 +120,14 @@ impl<'a> Runner<'a> {
     /// A runner for `args`, with at most as many threads as help a run of `most_runs` paths (a
     /// capped `--threads` is said once, unless `--quiet`).
     pub fn new(args: &'a SimulationArgs, stop: &'a AtomicBool) -> Result<Self, Failure> {
+        Self::for_runs(args, stop, args.most_runs())
+    }
+
+    /// A runner for work of `runs` paths in all (a sweep: all its points together), with at most
+    /// as many threads as help it.
+    pub fn for_runs(args: &'a SimulationArgs, stop: &'a AtomicBool, runs: u64) -> Result<Self, Failure> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let (threads, capped) = thread_count(args.threads, args.most_runs(), cores);
+        let (threads, capped) = thread_count(args.threads, runs, cores);
         if let Some(capped) = capped.filter(|_| !args.quiet) {
             note(&capped);
         }

@@ -191,6 +191,59 @@ pub fn sensitivity(effects: &[crate::analysis::sensitivity::Effect]) -> Vec<u8> 
     )
 }
 
+/// One point of a sweep, as `sweep.csv` and `sweep_first_passage.csv` need it.
+pub struct SweepRow<'a> {
+    /// The value of each `--vary` key, in the order given.
+    pub values: &'a [f64],
+    pub summary: &'a Summary,
+}
+
+/// The columns of `sweep.csv` after the keys' (SPEC §6.1).
+pub const SWEEP_COLUMNS: [&str; 7] =
+    ["runs", "prob_reached", "prob_reached_se", "p10_year", "median_year", "p90_year", "expected_path_year"];
+
+/// The keys' columns, then `rest`.
+fn header<'a>(keys: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
+    keys.iter().map(String::as_str).chain(rest.iter().copied()).collect()
+}
+
+/// `sweep.csv`: a row per point, in the grid's order: the value of each key (`keys`, named as
+/// given), then the point's headline figures.
+pub fn sweep(keys: &[String], rows: &[SweepRow]) -> Vec<u8> {
+    to_bytes(
+        &header(keys, &SWEEP_COLUMNS),
+        rows.iter().map(|r| {
+            let f = r.summary;
+            let mut row: Vec<String> = r.values.iter().map(|&v| number(v)).collect();
+            row.extend([
+                f.runs.to_string(),
+                number(f.prob_reached),
+                number(f.prob_reached_se),
+                year(f.p10_year),
+                year(f.median_year),
+                year(f.p90_year),
+                year(f.expected_path_year),
+            ]);
+            row
+        }),
+    )
+}
+
+/// `sweep_first_passage.csv`: a row per point and year (base year to the point's horizon),
+/// point-major: the value of each key, then `year,prob_reached_by`.
+pub fn sweep_first_passage(keys: &[String], rows: &[SweepRow]) -> Vec<u8> {
+    to_bytes(
+        &header(keys, &["year", "prob_reached_by"]),
+        rows.iter().flat_map(|r| {
+            r.summary.first_passage.iter().map(|f| {
+                let mut row: Vec<String> = r.values.iter().map(|&v| number(v)).collect();
+                row.extend([f.year.to_string(), number(f.prob_reached_by)]);
+                row
+            })
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +260,30 @@ mod tests {
     fn cells_with_commas_are_quoted() {
         let bytes = to_bytes(&["a", "b"], std::iter::once(vec!["x, y".to_string(), "1".to_string()]));
         assert_eq!(String::from_utf8(bytes).unwrap(), "a,b\n\"x, y\",1\n");
+    }
+
+    #[test]
+    fn sweep_rows_put_the_keys_first() {
+        let scenario = Scenario::from_toml(
+            "[trade]\nbase_year = 2022\nbase_value = 460.0\ntarget_value = 1000.0\nhorizon_year = 2024\n\
+             [growth]\ndistribution = \"constant\"\nmean = 0.2\n",
+            "x.toml",
+            "x",
+        )
+        .unwrap();
+        let summary = Summary::new(&scenario, &crate::engine::simulate(&scenario, 10, 1));
+        let keys = ["shocks.a, b.probability".to_string(), "trade.horizon_year".to_string()];
+        let rows = [SweepRow { values: &[0.25, 2024.0], summary: &summary }];
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text(sweep(&keys, &rows)),
+            "\"shocks.a, b.probability\",trade.horizon_year,runs,prob_reached,prob_reached_se,p10_year,median_year,\
+             p90_year,expected_path_year\n0.25,2024,10,0,0,,,,\n"
+        );
+        assert_eq!(
+            text(sweep_first_passage(&keys, &rows)),
+            "\"shocks.a, b.probability\",trade.horizon_year,year,prob_reached_by\n\
+             0.25,2024,2022,0\n0.25,2024,2023,0\n0.25,2024,2024,0\n"
+        );
     }
 }

@@ -9,6 +9,7 @@ use super::format;
 use super::layout::{self, LegendItem, MARGIN, Swatch};
 use super::style::{INK, LABEL_SIZE, MUTED, NOT_REACHED_FILL, TICK_SIZE, text_width};
 use super::svg::{Anchor, Font, Svg};
+use super::sweep::runs_per_point;
 use super::{Sweep, SweepPoint};
 
 const MIN_WIDTH: f64 = 760.0;
@@ -61,8 +62,18 @@ pub fn heatmap(sweep: &Sweep) -> String {
     let (earliest, latest) =
         (reached.iter().copied().min().unwrap_or(horizon), reached.iter().copied().max().unwrap_or(horizon));
     let title = format!("{}: median year of reaching the target by {key_x} and {key_y}", sweep.scenario);
-    let subtitle =
-        format!("first-passage year reached by half of {} paths per cell", format::grouped(sweep.runs as f64, 0));
+    // More keys: each cell is the grid's first point with its two values, where every other
+    // key has its first value.
+    let others: Vec<String> = match sweep.points.first() {
+        Some(first) if sweep.keys.len() > 2 => sweep.keys[2..]
+            .iter()
+            .zip(first.values.iter().skip(2))
+            .map(|(k, v)| format!("{k} = {}", format::value(*v)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let at = if others.is_empty() { String::new() } else { format!("; at {}", others.join(", ")) };
+    let subtitle = format!("first-passage year reached by half of {} paths per cell{at}", runs_per_point(sweep));
     let mut legend: Vec<LegendItem> = Vec::new();
     let mut shown: Vec<&str> = Vec::new();
     let samples = [0.0, 0.25, 0.5, 0.75, 1.0].map(|t| earliest + (f64::from(latest - earliest) * t).round() as i32);

@@ -47,8 +47,10 @@ pub struct Sweep {
     pub keys: Vec<String>,
     pub base_year: i32,
     pub horizon_year: i32,
-    /// Paths per point.
+    /// Paths per point; with `--precision`, where points may differ, the fewest of any point.
     pub runs: u64,
+    /// The most paths of any point (equal to `runs` unless the points differ).
+    pub runs_most: u64,
     /// One per grid point, in `sweep.csv` order.
     pub points: Vec<SweepPoint>,
 }

@@ -45,17 +45,54 @@ pub(crate) fn group_label(keys: &[String], values: &[f64]) -> String {
     parts.join(", ")
 }
 
+/// The most lines drawn with their 10–90% ranges: beyond, the bars side by side hide each
+/// other and the medians.
+const MAX_RANGED_LINES: usize = 3;
+
+/// The most lines drawn: beyond, colours and markers repeat and the lines cannot be told apart
+/// (every point is in the heat map and in `sweep.csv`).
+const MAX_LINES: usize = 6;
+
+/// `n` indices spread evenly over `0..len`, first and last included (all when `len <= n`).
+pub(super) fn spread(len: usize, n: usize) -> Vec<usize> {
+    if len <= n || n < 2 {
+        return (0..len.min(n)).collect();
+    }
+    // Rounded to the nearest index: distinct, since the step (len - 1) / (n - 1) is over 1.
+    (0..n).map(|i| (i * (len - 1) + (n - 1) / 2) / (n - 1)).collect()
+}
+
+/// The paths per point as the subtitles say it: `100,000`, or `8,192–65,536` when the points
+/// were run to a precision target and differ.
+pub(crate) fn runs_per_point(sweep: &Sweep) -> String {
+    let fewest = format::grouped(sweep.runs as f64, 0);
+    if sweep.runs_most > sweep.runs {
+        format!("{fewest}–{}", format::grouped(sweep.runs_most as f64, 0))
+    } else {
+        fewest
+    }
+}
+
 /// `sweep.svg`.
 pub fn sweep(sweep: &Sweep) -> String {
     let key = sweep.keys.first().map_or("value", String::as_str);
-    let groups = series(sweep);
+    let all_groups = series(sweep);
+    let groups: Vec<_> = spread(all_groups.len(), MAX_LINES).into_iter().map(|i| all_groups[i].clone()).collect();
+    let ranged = groups.len() <= MAX_RANGED_LINES;
     let title = format!("{}: median year of reaching the target by {key}", sweep.scenario);
-    let by =
-        if sweep.keys.len() > 1 { format!("; one line per {}", sweep.keys[1..].join(", ")) } else { String::new() };
-    let subtitle = format!(
-        "first-passage year, median and 10–90% of paths, {} runs per point{by}",
-        format::grouped(sweep.runs as f64, 0)
-    );
+    let by = match &sweep.keys[..] {
+        [] | [_] => String::new(),
+        [_, rest @ ..] if groups.len() < all_groups.len() => {
+            format!("; one line per {} ({} of {})", rest.join(", "), groups.len(), all_groups.len())
+        }
+        [_, rest @ ..] => format!("; one line per {}", rest.join(", ")),
+    };
+    let subtitle = if ranged {
+        format!("first-passage year, median and 10–90% of paths, {} runs per point{by}", runs_per_point(sweep))
+    } else {
+        // Too many lines for their ranges to be told apart: the medians alone (sweep.csv has all).
+        format!("median first-passage year, {} runs per point{by}", runs_per_point(sweep))
+    };
     let mut legend: Vec<LegendItem> = groups
         .iter()
         .enumerate()
@@ -64,8 +101,11 @@ pub fn sweep(sweep: &Sweep) -> String {
             LegendItem::new(Swatch::LineMarker(style::series_stroke(i), series_marker(i, true)), label)
         })
         .collect();
-    legend.push(LegendItem::new(Swatch::Range(INK), "10–90% of paths"));
-    if sweep.points.iter().any(|p| p.median_year.is_none()) {
+    // Ranges that all collapse onto their medians (no uncertainty) draw nothing to explain.
+    if ranged && groups.iter().flat_map(|(_, points)| points).any(|p| p.p10_year != p.p90_year) {
+        legend.push(LegendItem::new(Swatch::Range(INK), "10–90% of paths"));
+    }
+    if groups.iter().flat_map(|(_, points)| points).any(|p| p.median_year.is_none()) {
         legend.push(LegendItem::new(
             Swatch::Marker(Marker { shape: SHAPES[0], color: MUTED, filled: false }),
             format!("median after {}", sweep.horizon_year),
@@ -74,7 +114,9 @@ pub fn sweep(sweep: &Sweep) -> String {
     let mut svg = Svg::new(WIDTH, &title);
     let top = layout::header(&mut svg, WIDTH, &title, &subtitle, &legend);
 
-    let years = sweep.points.iter().flat_map(|p| [p.p10_year, p.median_year, p.p90_year]);
+    let shown = groups.iter().flat_map(|(_, points)| points.iter().copied());
+    let years =
+        shown.flat_map(|p| if ranged { vec![p.p10_year, p.median_year, p.p90_year] } else { vec![p.median_year] });
     let year_axis = YearAxis::new(years, sweep.base_year, sweep.horizon_year, 4.0);
     let y = year_axis.scale(0.0, -PLOT_HEIGHT);
     let y_ticks = year_axis.ticks(y.px_per_year, 20.0);
@@ -123,7 +165,7 @@ pub fn sweep(sweep: &Sweep) -> String {
 
     // Lines side by side at one x are set apart a little, so their ranges do not hide each other.
     let gap_px = if gap.is_finite() { gap / (hi - lo + 2.0 * pad) * plot.width } else { plot.width };
-    let dodge = (gap_px / (groups.len() as f64 + 1.0)).min(8.0);
+    let dodge = if ranged { (gap_px / (groups.len() as f64 + 1.0)).min(8.0) } else { 0.0 };
     for (i, (_, points)) in groups.iter().enumerate() {
         let offset = (i as f64 - (groups.len() as f64 - 1.0) / 2.0) * dodge;
         let stroke = style::series_stroke(i);
@@ -138,7 +180,7 @@ pub fn sweep(sweep: &Sweep) -> String {
         }
         svg.polyline(&run, stroke);
         for p in points {
-            if p.p10_year.is_some() {
+            if ranged && p.p10_year.is_some() {
                 let (from, to) = (y.px(year_axis.value(p.p10_year)), y.px(year_axis.value(p.p90_year)));
                 let range = Stroke::new(stroke.color, 1.5);
                 let cx = at(p);

@@ -132,6 +132,7 @@ fn sweep_input(keys: &[&str], points: Vec<SweepPoint>) -> Sweep {
         base_year: 2022,
         horizon_year: 2050,
         runs: 10_000,
+        runs_most: 10_000,
         points,
     }
 }
@@ -185,7 +186,8 @@ fn sweep_and_heatmap_charts() {
     assert_eq!(text.matches(">2050").count(), 2 + 1, "two cells and the legend");
 
     let one = sweep_input(&["growth.mean"], vec![point(&[0.4], [Some(2025), Some(2025), Some(2025)])]);
-    check(&sweep(&one), &["median year", "growth.mean", "0.4"]);
+    let text = check(&sweep(&one), &["median year", "growth.mean", "0.4"]);
+    assert!(!text.lines().any(|l| l == "10–90% of paths"), "no range to explain in the legend: {text}");
     check(&heatmap(&one), &["a heat map needs a sweep of two keys"]);
     let none = sweep_input(&["growth.mean", "growth.sd"], vec![point(&[0.0, 0.1], [None, None, None])]);
     check(&sweep(&none), &["after 2050"]);
@@ -196,6 +198,43 @@ fn sweep_and_heatmap_charts() {
         (0..40).map(|i| point(&[0.01 * f64::from(i)], [Some(2030), Some(2035), Some(2040)])).collect(),
     );
     check(&sweep(&many), &["growth.mean"]);
+}
+
+/// A grid of many lines keeps six, spread over the second key's values, without the 10–90%
+/// bars that would hide each other; a third key is named in the heat map; points run to a
+/// precision target say the range of their runs.
+#[test]
+fn crowded_sweeps_stay_readable() {
+    let mut points = Vec::new();
+    for mean in 1..=10 {
+        for sd in 1..=10 {
+            for persistence in [0.0, 0.5] {
+                let y = 2040 - mean + sd / 3;
+                points.push(point(
+                    &[f64::from(mean) / 20.0, f64::from(sd) / 20.0, persistence],
+                    [Some(y - 2), Some(y), None],
+                ));
+            }
+        }
+    }
+    let mut grid = sweep_input(&["growth.mean", "growth.sd", "growth.persistence"], points);
+    grid.runs_most = 65_536;
+    let text = check(&sweep(&grid), &["growth.sd, growth.persistence (6 of 20)", "10,000–65,536 runs per point"]);
+    assert!(!text.lines().any(|l| l == "10–90% of paths"), "no range bars, so no legend entry for them");
+    // The first and the last of the second and third keys' combinations are among the lines.
+    assert!(text.contains("growth.sd = 0.05, growth.persistence = 0"), "{text}");
+    assert!(text.contains("growth.sd = 0.5, growth.persistence = 0.5"), "{text}");
+    check(&heatmap(&grid), &["at growth.persistence = 0", "10,000–65,536 paths per cell"]);
+    // Three lines or fewer keep their ranges.
+    check(&sweep(&two_key_sweep()), &["10–90% of paths", "10,000 runs per point"]);
+}
+
+#[test]
+fn lines_are_spread_over_the_values() {
+    assert_eq!(super::sweep::spread(4, 6), [0, 1, 2, 3]);
+    assert_eq!(super::sweep::spread(10, 6), [0, 2, 4, 5, 7, 9]);
+    assert_eq!(super::sweep::spread(7, 6), [0, 1, 2, 4, 5, 6]);
+    assert_eq!(super::sweep::spread(0, 6), Vec::<usize>::new());
 }
 
 fn compare_input(others: usize) -> Compare {
