@@ -13,7 +13,9 @@
 # (/usr/bin/time, Debian package `time`) for peak memory, else the figures come from getrusage and
 # include the Python process that starts the command. Nothing is installed: what is missing is
 # named, with how to install it, and the script stops (exit 1) unless it can do without it.
-# Environment: SWEEP=0 skips the sweep timings (a sweep of K points against K single runs, and a
+# Environment: TRADESIM=PATH times that binary instead of building one; OTHER=PATH times another
+# tradesim binary too (an older build, say), alternating with the two others, and prints its
+# ratio as well, so that two builds are compared in the same run; SWEEP=0 skips the sweep timings (a sweep of K points against K single runs, and a
 # 10 x 10 grid; SWEEP_REPEATS, default 3, times each); CRITERION=0 skips the criterion benchmarks;
 # TRADESIM_BENCH_CLOCK=cpu has them time CPU time rather than wall time
 # (steadier on a busy machine; see benches/common/mod.rs). Builds go where cargo puts them
@@ -119,7 +121,10 @@ PY
 
 ours_ok=1
 ours_failure=""
-if ! cargo build --release --locked; then
+if [[ -n ${TRADESIM:-} ]]; then
+    OURS=$TRADESIM
+    [[ -x $OURS ]] || { ours_ok=0; ours_failure="TRADESIM=$OURS is not an executable"; }
+elif ! cargo build --release --locked; then
     ours_ok=0
     ours_failure="cargo build --release --locked failed (see above)"
 elif [[ ! -x $OURS ]]; then
@@ -164,12 +169,25 @@ if run_ours rss "the memory run"; then ours_mb="$(mb "$RSS") MB"; fi
 run_peer rss "the memory run"
 echo "peak memory (a first, untimed run of each): tradesim $ours_mb, numpy $(mb "$RSS") MB"
 
+# OTHER: another build of tradesim, timed in the same alternation.
+other_walls=()
+if [[ -n ${OTHER:-} ]]; then
+    [[ -x $OTHER ]] || die "OTHER=$OTHER is not an executable"
+    other_cmd=("$OTHER" run "$SCENARIO" --runs "$RUNS" --seed 1 --out "$tmp/other" --quiet)
+fi
+
 ours_walls=() peer_walls=()
 for ((i = 1; i <= REPEATS; i++)); do
     line="repeat $i/$REPEATS:"
     if run_ours wall "repeat $i"; then
         ours_walls+=("$WALL")
         line+=" tradesim $(fmt "$WALL") s,"
+    fi
+    if [[ -n ${OTHER:-} ]]; then
+        rm -rf "$tmp/other"
+        measure wall "$tmp/other.log" "${other_cmd[@]}" || die "OTHER failed in repeat $i"
+        other_walls+=("$WALL")
+        line+=" other $(fmt "$WALL") s,"
     fi
     run_peer wall "repeat $i"
     peer_walls+=("$WALL")
@@ -182,6 +200,13 @@ if [[ $ours_ok == 1 ]]; then
     ours_med=$(median "${ours_walls[@]}")
     ratio=$(py 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$ours_med" "$peer_med")
     echo "median wall: tradesim $(fmt "$ours_med") s, numpy $(fmt "$peer_med") s, ratio $(fmt "$ratio")x"
+    if [[ -n ${OTHER:-} ]]; then
+        other_med=$(median "${other_walls[@]}")
+        other_ratio=$(py 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$other_med" "$peer_med")
+        change=$(py 'import sys; print(100 * (float(sys.argv[1]) / float(sys.argv[2]) - 1))' "$ratio" "$other_ratio")
+        echo "median wall: other ($OTHER) $(fmt "$other_med") s, ratio $(fmt "$other_ratio")x;" \
+            "tradesim's ratio differs from it by $(fmt "$change")%"
+    fi
     # A speed figure means little if the answers differ: compare P(reached by the horizon).
     py '
 import csv, math, sys

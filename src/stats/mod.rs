@@ -98,6 +98,7 @@ impl Stats {
     /// are `min` and `max` and of which `above` are at or above the target: their exact sum
     /// (with `binned` for scratch) and their extremes. Their sketch the engine keeps apart (the
     /// hot loop's sketches have narrower counts) and adds with [`Stats::merge_sketches`].
+    #[inline(always)]
     pub(crate) fn record_values(
         &mut self,
         k: usize,
