@@ -1,5 +1,6 @@
 //! Keeps the README true: its sample output is what `tradesim run` prints on the committed
-//! scenarios, and its example error line is what a broken file gets.
+//! scenarios, its sweep sample what the naive sweep prints, and its example error line is what
+//! a broken file gets.
 
 mod common;
 
@@ -41,4 +42,18 @@ fn example_error_is_what_a_bad_probability_gets() {
     let readme_line = README.lines().find(|l| l.starts_with("error: scenarios/x.toml")).unwrap();
     assert_eq!(outcome.stderr.trim_end(), readme_line);
     assert!(!dir.path().join("results").exists());
+}
+
+#[test]
+fn sweep_sample_is_what_the_naive_sweep_prints() {
+    let out = temp_dir();
+    let out_arg = out.path().display().to_string();
+    let args = ["sweep", "scenarios/naive_constant_40.toml", "--vary", "growth.mean=0.2,0.3,0.4,0.5", "-o", &out_arg];
+    let outcome = run_ok(&repo_root(), &args);
+    let printed = outcome.stdout.replace(&out_arg, "results/sweep_naive_constant_40");
+    assert_eq!(
+        printed,
+        block_after("<!-- sweep-output"),
+        "README's sweep sample differs from what `tradesim sweep` prints"
+    );
 }
