@@ -4,7 +4,6 @@
 //! ([`crate::analysis::compare`]), then write `comparison.csv`, `delay.csv`, `run.json` and,
 //! unless `--no-charts`, `compare.svg` and `report.html`, and print a table of the differences.
 
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -18,7 +17,7 @@ use crate::engine;
 use crate::export::charts::{self, format};
 use crate::export::html::{self, Figure, Report, Section, Table};
 use crate::export::provenance;
-use crate::export::{self, csv};
+use crate::export::{self, csv, terminal};
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
 
@@ -325,25 +324,9 @@ fn terminal(versus: &[Versus], runs: u64, seed: u64, out: &Path, charts: bool) -
             format::percent(v.prob_advanced),
         ]);
     }
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut table = String::new();
-    for cells in std::iter::once(header.map(String::from).to_vec()).chain(rows) {
-        let mut line = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            // The scenario is left-aligned, the figures right-aligned.
-            if i == 0 {
-                write!(line, "{cell:<w$}").unwrap();
-            } else {
-                write!(line, "  {cell:>w$}").unwrap();
-            }
-        }
-        writeln!(table, "{}", line.trim_end()).unwrap();
-    }
+    // The scenario is left-aligned, the figures right-aligned.
+    let table =
+        terminal::aligned(&std::iter::once(header.map(String::from).to_vec()).chain(rows).collect::<Vec<_>>(), &[true]);
     let files = if charts {
         "comparison.csv, delay.csv, report.html, compare.svg, run.json"
     } else {

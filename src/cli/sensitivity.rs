@@ -20,7 +20,7 @@ use crate::analysis::vary::Key;
 use crate::engine::{self, Simulation};
 use crate::export::charts::{self, Tornado, TornadoParam, format};
 use crate::export::html::{self, Figure, Report, Section, Table};
-use crate::export::{self, csv, provenance};
+use crate::export::{self, csv, provenance, terminal};
 use crate::model::shock::Duration;
 use crate::scenario::Scenario;
 use crate::stats::Summary;
@@ -499,23 +499,8 @@ fn terminal(scenario: &Scenario, effects: &[Effect], swing: f64, seed: u64, out:
             ]
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut line = String::new();
-        for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                let _ = write!(line, "{cell:<w$}");
-            } else {
-                let _ = write!(line, "  {cell:>w$}");
-            }
-        }
-        line.trim_end().to_string() + "\n"
-    };
+    let all: Vec<Vec<String>> = std::iter::once(header.map(String::from).to_vec()).chain(rows).collect();
+    let widths = terminal::widths(&all);
     // Group headings over the median years and the probabilities.
     let span = |from: usize, to: usize| widths[from..to].iter().sum::<usize>() + 2 * (to - from - 1);
     let start = |column: usize| widths[..column].iter().sum::<usize>() + 2 * column;
@@ -525,10 +510,8 @@ fn terminal(scenario: &Scenario, effects: &[Effect], swing: f64, seed: u64, out:
     let _ = write!(groups, "{:^w$}", format!("P(reached by {horizon})"), w = span(7, 10));
     text += groups.trim_end();
     text += "\n";
-    text += &line(&header.map(String::from));
-    for row in &rows {
-        text += &line(row);
-    }
+    // The parameter is left-aligned, the figures right-aligned.
+    text += &terminal::aligned(&all, &[true]);
     let files =
         if charts { "sensitivity.csv, tornado.svg, report.html, run.json" } else { "sensitivity.csv, run.json" };
     let _ = write!(

@@ -21,7 +21,7 @@ use crate::export::charts::{self, Sweep, SweepPoint, format};
 use crate::export::csv::{self, SweepRow};
 use crate::export::html::{self, Figure, Report, Section, Table};
 use crate::export::provenance::{self, Invocation};
-use crate::export::{self, report_provenance};
+use crate::export::{self, report_provenance, terminal};
 use crate::scenario::Scenario;
 
 #[derive(Debug, clap::Args)]
@@ -394,18 +394,8 @@ fn table(varies: &[Vary], points: &[Point], outcomes: &[Outcome], with_runs: boo
             row
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for cells in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = cells.iter().zip(&widths).map(|(cell, &w)| format!("{cell:>w$}")).collect();
-        let _ = writeln!(out, "{}", line.join("  ").trim_end());
-    }
-    out
+    // Every column holds figures: right-aligned.
+    terminal::aligned(&std::iter::once(header).chain(rows).collect::<Vec<_>>(), &[])
 }
 
 #[cfg(test)]

@@ -25,6 +25,42 @@ fn percent(p: f64) -> String {
     }
 }
 
+/// The width of each column of `rows`: its widest cell, in characters.
+pub fn widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            let width = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(width),
+                None => widths.push(width),
+            }
+        }
+    }
+    widths
+}
+
+/// `rows` (the header first) as lines of aligned columns, each as wide as its widest cell, two
+/// spaces apart: left-aligned where `left` says so (text), right-aligned otherwise (figures, and
+/// any column past `left`'s end). Each line ends with a newline and no trailing space.
+pub fn aligned(rows: &[Vec<String>], left: &[bool]) -> String {
+    let widths = widths(rows);
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, (cell, &w)) in row.iter().zip(&widths).enumerate() {
+            let gap = if i == 0 { "" } else { "  " };
+            if left.get(i).copied().unwrap_or(false) {
+                let _ = write!(line, "{gap}{cell:<w$}");
+            } else {
+                let _ = write!(line, "{gap}{cell:>w$}");
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
 /// The table of headline figures, one row per scenario, columns aligned. The target's unit is
 /// in its header when every scenario has the same one, in a column of its own otherwise.
 pub fn table(results: &[RunResult]) -> String {
@@ -65,30 +101,7 @@ pub fn table(results: &[RunResult]) -> String {
             row
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &[String]| {
-        let mut text = String::new();
-        for (i, ((cell, &w), &left)) in cells.iter().zip(&widths).zip(&left).enumerate() {
-            let gap = if i == 0 { "" } else { "  " };
-            if left {
-                write!(text, "{gap}{cell:<w$}").unwrap();
-            } else {
-                write!(text, "{gap}{cell:>w$}").unwrap();
-            }
-        }
-        writeln!(out, "{}", text.trim_end()).unwrap();
-    };
-    line(&header);
-    for row in &rows {
-        line(row);
-    }
-    out
+    aligned(&std::iter::once(header).chain(rows).collect::<Vec<_>>(), &left)
 }
 
 /// The whole report: a heading, the table, and where the files are.
