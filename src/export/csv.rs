@@ -60,15 +60,25 @@ pub fn summary(results: &[RunResult]) -> Vec<u8> {
                 number(s.base_value()),
                 number(s.target_value()),
                 s.horizon_year().to_string(),
-                number(f.prob_reached),
-                number(f.prob_reached_se),
-                year(f.p10_year),
-                year(f.median_year),
-                year(f.p90_year),
-                year(f.expected_path_year),
             ]
+            .into_iter()
+            .chain(headline(f))
+            .collect()
         }),
     )
+}
+
+/// The headline figures of a scenario (or a point of a sweep), as `summary.csv` and
+/// `sweep.csv` end: `prob_reached,prob_reached_se,p10_year,median_year,p90_year,expected_path_year`.
+fn headline(f: &Summary) -> [String; 6] {
+    [
+        number(f.prob_reached),
+        number(f.prob_reached_se),
+        year(f.p10_year),
+        year(f.median_year),
+        year(f.p90_year),
+        year(f.expected_path_year),
+    ]
 }
 
 /// `<name>/first_passage.csv`: a row per year, base year to horizon.
@@ -215,15 +225,8 @@ pub fn sweep(keys: &[String], rows: &[SweepRow]) -> Vec<u8> {
         rows.iter().map(|r| {
             let f = r.summary;
             let mut row: Vec<String> = r.values.iter().map(|&v| number(v)).collect();
-            row.extend([
-                f.runs.to_string(),
-                number(f.prob_reached),
-                number(f.prob_reached_se),
-                year(f.p10_year),
-                year(f.median_year),
-                year(f.p90_year),
-                year(f.expected_path_year),
-            ]);
+            row.push(f.runs.to_string());
+            row.extend(headline(f));
             row
         }),
     )
