@@ -8,46 +8,20 @@
 //! Throughput is in values. On a busy machine, `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead
 //! of wall time (see benches/common/mod.rs).
 
-// Only the clock and group helpers are used here; the scenario and pool helpers are for the
-// other benches.
+// Only the clock, group and block helpers are used here; the scenario and pool helpers are for
+// the other benches.
 #[allow(dead_code)]
 mod common;
 
 use std::hint::black_box;
 
+use common::{BLOCK, YEARS};
 use criterion::Criterion;
 use criterion::measurement::Measurement;
-use rand::{RngExt, SeedableRng};
-use rand_distr::StandardNormal;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use tradesim::stats::exact_sum::{Binned, ExactSum};
 
-/// Years of values, and values per year: a block of the engine.
-const YEARS: usize = 28;
-const BLOCK: usize = 4096;
-
-/// Year `k`'s values: `460 exp(0.1 k + 0.15 sqrt(k) z)`.
-fn blocks() -> Vec<Vec<f64>> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    (1..=YEARS)
-        .map(|k| {
-            let k = k as f64;
-            (0..BLOCK)
-                .map(|_| {
-                    let z: f64 = rng.sample(StandardNormal);
-                    460.0 * (0.1 * k + 0.15 * k.sqrt() * z).exp()
-                })
-                .collect()
-        })
-        .collect()
-}
-
 fn exact_sum<M: Measurement>(c: &mut Criterion<M>) {
-    let blocks = blocks();
-    let extremes: Vec<(f64, f64)> = blocks
-        .iter()
-        .map(|b| (b.iter().copied().fold(f64::INFINITY, f64::min), b.iter().copied().fold(0.0, f64::max)))
-        .collect();
+    let (blocks, extremes) = common::blocks();
     let mut sums = vec![ExactSum::new(); YEARS];
     let mut scratch = Binned::new();
     let mut group = common::group(c, "exact_sum", 50, 3, (YEARS * BLOCK) as u64);

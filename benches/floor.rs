@@ -32,6 +32,8 @@
 //! On a busy machine, `TRADESIM_BENCH_CLOCK=cpu` times CPU time instead of wall time (see
 //! benches/common/mod.rs).
 
+// The block helpers are for the benches of what records values (sketch, exact_sum).
+#[allow(dead_code)]
 mod common;
 
 use std::hint::black_box;

@@ -108,3 +108,32 @@ impl Measurement for CpuTime {
         DURATIONS.formatter()
     }
 }
+
+/// Years of values, and values per year: a block of the engine.
+pub const YEARS: usize = 28;
+pub const BLOCK: usize = 4096;
+
+/// A block of values as the engine records it, for the benchmarks of what records them (the
+/// sketch, the exact sum): year `k`'s values are `460 exp(0.1 k + 0.15 sqrt(k) z)`, lognormal
+/// around 460 and spreading with the years like the bench scenario's levels. With each year's
+/// smallest and largest value.
+pub fn blocks() -> (Vec<Vec<f64>>, Vec<(f64, f64)>) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+    let blocks: Vec<Vec<f64>> = (1..=YEARS)
+        .map(|k| {
+            let k = k as f64;
+            (0..BLOCK)
+                .map(|_| {
+                    let z: f64 = rng.sample(rand_distr::StandardNormal);
+                    460.0 * (0.1 * k + 0.15 * k.sqrt() * z).exp()
+                })
+                .collect()
+        })
+        .collect();
+    let extremes = blocks
+        .iter()
+        .map(|b| (b.iter().copied().fold(f64::INFINITY, f64::min), b.iter().copied().fold(0.0, f64::max)))
+        .collect();
+    (blocks, extremes)
+}
