@@ -1,6 +1,7 @@
 //! The report in a real browser (SPEC §7): builds `report.html` for a run of every scenario in
-//! `scenarios/` (few paths each) and a page of the analyst commands' charts from made-up but
-//! realistic results, opens each in headless Chromium and checks the page as rendered: the
+//! `scenarios/` (few paths each), a page of the analyst commands' charts from made-up but
+//! realistic results, and the reports `sweep`, `compare` and `sensitivity` write, opens each in
+//! headless Chromium and checks the page as rendered: the
 //! summary table with a row per scenario, every chart's `<svg>` laid out at a non-zero size, no
 //! chart text outside its drawing or on top of another text, no console error, and no request
 //! other than the page itself. It leaves screenshots (PNG) and an A4 print (PDF) under
@@ -538,4 +539,44 @@ fn reports_render_in_a_browser() {
 
     let (analyst, charts) = analyst_report();
     check_page(&mut browser, "analyst-report", &analyst.to_html(), charts);
+
+    // The reports the analyst commands write, as a user runs them.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commands: [(&str, &[&str]); 3] = [
+        (
+            "sweep-report",
+            &[
+                "sweep",
+                "scenarios/secondary_sanctions.toml",
+                "--vary",
+                "growth.mean=0.1,0.2,0.3",
+                "--vary",
+                "growth.sd=0.1,0.2",
+            ],
+        ),
+        (
+            "compare-report",
+            &[
+                "compare",
+                "scenarios/baseline.toml",
+                "scenarios/secondary_sanctions.toml",
+                "scenarios/combined_stress.toml",
+            ],
+        ),
+        ("sensitivity-report", &["sensitivity", "scenarios/secondary_sanctions.toml"]),
+    ];
+    for (name, args) in commands {
+        let out = out_dir().join(name);
+        let _ = fs::remove_dir_all(&out);
+        let status = Command::new(env!("CARGO_BIN_EXE_tradesim"))
+            .current_dir(root)
+            .args(args)
+            .args(["-n", &RUNS.to_string(), "-q", "-o"])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tradesim {args:?} failed");
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        check_page(&mut browser, name, &html, html.matches("<figure").count());
+    }
 }
