@@ -166,11 +166,10 @@ impl Plan {
     /// when its years all lie in the first chunk of 64 and it can occur at most `shock.rounds`
     /// times: the general loop's work with every start decision already drawn, at most that
     /// many rounds, each finding the next start and writing what it does, until a round finds
-    /// none. (Running all `shock.rounds` rounds whatever was drawn, with no branch on it, was
-    /// 5% slower on the bench scenario: the compiler made branches of most of its selects, and
-    /// the rounds after the last occurrence were work for nothing.) A round's duration is drawn
-    /// by its number, not its start year ([`ShockStream::duration_draw`]), so the processor
-    /// draws it while the round before is still finding its start (4% faster).
+    /// none (running every round whatever was drawn, with no branch, was slower: see
+    /// docs/PERFORMANCE.md). A round's duration is drawn by its number, not its start year
+    /// ([`ShockStream::duration_draw`]), so that the processor draws it while the round before
+    /// is still finding its start.
     #[inline(always)]
     fn occurrences_in_rounds<const L: usize>(
         &self,

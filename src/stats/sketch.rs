@@ -106,8 +106,7 @@ impl<C: Count> Sketch<C> {
         debug_assert!(values.iter().all(|v| (min..=max).contains(v)), "a value outside [{min}, {max}]");
         // Eight buckets found before any is counted, so that the loads and the index arithmetic
         // run ahead of the increments; and the common resolution (coarseness 0) with its shift
-        // a constant: a quarter faster than one value at a time with a variable shift
-        // (`cargo bench --bench sketch`).
+        // a constant (`cargo bench --bench sketch` times it).
         #[inline(always)]
         fn add<C: Count>(counts: &mut [C], values: &[f64], shift: u32, first_key: u64) {
             let index = |v: f64| ((v.to_bits() >> shift) - first_key) as usize;
