@@ -46,18 +46,23 @@ pub enum Command {
     /// Simulate scenarios and write their results: CSV files, charts, report.html, run.json (with
     /// no SCENARIO: every *.toml in ./scenarios)
     Run(RunArgs),
-    /// Combine the partial statistics of a sharded run (each DIR the --out of one `run --shard
-    /// K/M`) into the files the whole run writes on one machine
-    Merge(MergeArgs),
-    /// Run a scenario at every point of a grid of parameter values, on common random numbers:
-    /// sweep.csv, sweep_first_passage.csv, charts, report.html, run.json
-    Sweep(SweepArgs),
     /// Check scenario files without simulating them
     Validate {
         /// Scenario files (TOML)
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Run a scenario at every point of a grid of parameter values, on common random numbers:
+    /// sweep.csv, sweep_first_passage.csv, charts, report.html, run.json
+    Sweep(SweepArgs),
+    /// Compare scenarios with a baseline path by path, on the same random draws: how often and by
+    /// how much each delays or advances the target (comparison.csv, delay.csv, compare.svg,
+    /// report.html, run.json)
+    Compare(CompareArgs),
+    /// Swing each parameter of a scenario down and up by a share, one at a time on common random
+    /// numbers, and rank the parameters by how far they move the median year (sensitivity.csv,
+    /// tornado.svg, report.html, run.json)
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Fit a [growth] table to a history of trade (a year,value CSV) and print it
     Calibrate {
         /// The history: a header row year,value, then consecutive years ascending
@@ -72,14 +77,9 @@ pub enum Command {
         #[arg(default_value = template::DEFAULT_PATH)]
         path: PathBuf,
     },
-    /// Compare scenarios with a baseline path by path, on the same random draws: how often and by
-    /// how much each delays or advances the target (comparison.csv, delay.csv, compare.svg,
-    /// report.html, run.json)
-    Compare(CompareArgs),
-    /// Swing each parameter of a scenario down and up by a share, one at a time on common random
-    /// numbers, and rank the parameters by how far they move the median year (sensitivity.csv,
-    /// tornado.svg, report.html, run.json)
-    Sensitivity(sensitivity::SensitivityArgs),
+    /// Combine the partial statistics of a sharded run (each DIR the --out of one `run --shard
+    /// K/M`) into the files the whole run writes on one machine
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
